@@ -6,8 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(
-    build-essential cmake pkg-config clang-format
+    build-essential cmake pkg-config clang-format git
     libglib2.0-dev libslirp-dev libsdl2-dev libcriterion-dev
+    # x86 interpreter: differential tests against the host CPU in 32-bit mode
+    gcc-multilib nasm
+    # network services: VDE segments, namespaces and veth pairs for tests
+    libvdeplug-dev iproute2
+    # Linux loader: host-side decompression of the kernel payload
+    liblzma-dev zlib1g-dev
 )
 
 missing=()
