@@ -1,0 +1,66 @@
+/*
+ * tulipvm: x87 FPU interface between the x86 interpreter (core/cpu/) and
+ * the FPU (core/x87/).
+ *
+ * The interpreter decodes an escape instruction (D8-DF, ModRM, effective
+ * address) and calls x87_exec(); the FPU does everything else, reaching
+ * memory operands through X87Mem callbacks that apply the CPU's
+ * segmentation and paging.  A callback that faults records the exception
+ * in the CPU and returns false; x87_exec then returns X87_FAULT with the
+ * FPU state left as before the instruction (operand fetches happen before
+ * any state change; stores are done as one callback each so a faulting
+ * store changes nothing).
+ *
+ * The CPU owns CR0.EM/TS (#NM) and WAIT; it asks x87_error_pending()
+ * before a waiting instruction to raise #MF (CR0.NE=1) or IRQ13 (NE=0).
+ */
+#ifndef EMU_X87_H
+#define EMU_X87_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct X87 {
+    uint8_t st[8][10]; /* physical registers R0..R7, 80-bit little-endian */
+    uint16_t cw;       /* control word */
+    uint16_t sw;       /* status word, TOP in bits 13..11 */
+    uint16_t tw;       /* full tag word, 2 bits per physical register */
+    uint16_t fop;      /* last non-control opcode (11 bits) */
+    uint32_t fip, fdp; /* last instruction / data pointer (offsets) */
+    uint16_t fcs, fds; /* their selectors */
+} X87;
+
+typedef struct X87Mem {
+    /* offset is the instruction's effective address (+ displacement into
+     * the operand); the callee adds the segment base and checks limits. */
+    bool (*read)(void *ctx, uint32_t offset, void *buf, unsigned len);
+    bool (*write)(void *ctx, uint32_t offset, const void *buf, unsigned len);
+    void *ctx;
+} X87Mem;
+
+typedef enum X87Result {
+    X87_OK = 0,
+    X87_FAULT, /* a memory callback faulted; CPU delivers its exception */
+    X87_UD,    /* invalid opcode: CPU raises #UD */
+} X87Result;
+
+/* The instruction being executed, as decoded by the CPU. */
+typedef struct X87Insn {
+    uint8_t opcode; /* 0xD8 .. 0xDF */
+    uint8_t modrm;
+    bool op16;      /* 16-bit operand size (FNSTENV/FLDENV/FNSAVE/FRSTOR) */
+    bool real_mode; /* real-mode layout of the environment image */
+    uint32_t ea;    /* effective address when modrm.mod != 3 */
+    uint32_t eip;   /* for FIP */
+    uint16_t cs;    /* for FCS */
+    uint16_t ds;    /* data segment selector, for FDS */
+} X87Insn;
+
+/* Power-on / FNINIT state: CW 0x037F, SW 0, all tags empty. */
+void x87_init(X87 *f);
+X87Result x87_exec(X87 *f, const X87Insn *insn, const X87Mem *mem);
+/* Unmasked exception pending (SW.ES): a waiting instruction faults. */
+bool x87_error_pending(const X87 *f);
+uint16_t x87_status_word(const X87 *f);
+
+#endif /* EMU_X87_H */
