@@ -13,12 +13,15 @@ status=0
 run_suite() {
     local dir=$1 label=$2
     echo "=== $label suite ==="
-    if ! ctest --test-dir "$dir" --output-on-failure -j2 \
-            --output-log "$dir/ctest.log"; then
+    # Full verbose output goes to a log; the terminal gets each program's
+    # Criterion verdict and ctest's summary, or everything on failure.
+    if ctest --test-dir "$dir" -V -j2 >"$dir/ctest.log" 2>&1; then
+        grep -hE 'Synthesis:|Test +#' "$dir/ctest.log" | sed 's/^[0-9]*: //' || true
+    else
+        cat "$dir/ctest.log"
         status=1
     fi
-    # Criterion's own verdict for each test program.
-    grep -h 'Synthesis:' "$dir/ctest.log" | sed "s/^/$label: /" || true
+    grep -hE 'tests passed|tests failed out of' "$dir/ctest.log" | sed "s/^/$label: /"
 }
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
@@ -33,9 +36,12 @@ if [ -n "$files" ] && ! clang-format --dry-run --Werror $files; then
     status=1
 fi
 
-if [ $status = 0 ]; then
-    echo "tulipvm: all suites passed"
-else
-    echo "tulipvm: FAILURES (see above)"
+# Totals over every Criterion program in both builds.
+read -r passed failed < <(cat build/ctest.log build-asan/ctest.log |
+    grep -hoE 'Passing: [0-9]+ \| Failing: [0-9]+ \| Crashing: [0-9]+' |
+    awk '{p += $2; f += $5 + $8} END {print p + 0, f + 0}')
+if [ $status != 0 ] && [ "$failed" = 0 ]; then
+    failed=1 # a build, ctest or format failure without a Criterion verdict
 fi
+echo "tests: $passed passed, $failed failed"
 exit $status
