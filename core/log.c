@@ -13,7 +13,9 @@
 
 uint64_t emu_trace_mask;
 
-static const char *const trace_names[TRACE__COUNT] = {
+/* One name per TraceCat, NULL-terminated. */
+
+static const char *const trace_names[TRACE__COUNT + 1] = {
     [TRACE_BUS] = "bus",         [TRACE_MEM] = "mem",
     [TRACE_PCI] = "pci",         [TRACE_IRQ] = "irq",
     [TRACE_CLOCK] = "clock",     [TRACE_CPU] = "cpu",
@@ -28,16 +30,11 @@ static const char *const trace_names[TRACE__COUNT] = {
     [TRACE_CONTROL] = "control",
 };
 
-static const struct {
-    const char *name;
-    LogClass cls;
-} log_names[] = {
-    {"guest_errors", LOG_GUEST_ERROR},
-    {"unimp", LOG_UNIMP},
-    {"warn", LOG_WARN},
-};
+/* Bit i of LogClass is log_class_names[i]; NULL-terminated for joining. */
+static const char *const log_class_names[] = {"guest_errors", "unimp", "warn",
+                                              NULL};
 
-#define LOG_NCLASSES G_N_ELEMENTS(log_names)
+#define LOG_NCLASSES (G_N_ELEMENTS(log_class_names) - 1)
 
 static struct {
     unsigned enabled;
@@ -79,51 +76,52 @@ void trace_set(TraceCat cat, bool on)
     }
 }
 
-static char *trace_valid_list(void)
-{
-    GString *s = g_string_new("all, none");
-    for (int i = 0; i < TRACE__COUNT; i++) {
-        g_string_append_printf(s, ", %s", trace_names[i]);
-    }
-    return g_string_free(s, FALSE);
-}
-
-bool trace_parse(const char *spec, GError **errp)
+/*
+ * Parse "a,b,c" against names[] (bit i of the result is names[i]); "all"
+ * selects every name and "none" clears the selection so far.  On an
+ * unknown word the error names it and lists the valid ones.
+ */
+static bool parse_name_list(const char *spec, const char *option,
+                            const char *const *names, unsigned n, uint64_t *out,
+                            GError **errp)
 {
     uint64_t mask = 0;
     g_auto(GStrv) words = g_strsplit(spec ? spec : "", ",", -1);
 
     for (int i = 0; words[i]; i++) {
         const char *w = g_strstrip(words[i]);
-        bool found = false;
+        unsigned c;
 
         if (!*w) {
             continue;
         }
         if (!strcmp(w, "all")) {
-            mask = (UINT64_C(1) << TRACE__COUNT) - 1;
+            mask = (UINT64_C(1) << n) - 1;
             continue;
         }
         if (!strcmp(w, "none")) {
             mask = 0;
             continue;
         }
-        for (int c = 0; c < TRACE__COUNT; c++) {
-            if (!strcmp(w, trace_names[c])) {
-                mask |= UINT64_C(1) << c;
-                found = true;
-                break;
-            }
+        for (c = 0; c < n && strcmp(w, names[c]); c++) {
         }
-        if (!found) {
-            g_autofree char *valid = trace_valid_list();
+        if (c == n) {
+            g_autofree char *valid = g_strjoinv(", ", (char **)names);
             g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
-                        "-trace: unknown category '%s' (valid: %s)", w, valid);
+                        "%s: unknown name '%s' (valid: all, none, %s)", option,
+                        w, valid);
             return false;
         }
+        mask |= UINT64_C(1) << c;
     }
-    emu_trace_mask = mask;
+    *out = mask;
     return true;
+}
+
+bool trace_parse(const char *spec, GError **errp)
+{
+    return parse_name_list(spec, "-trace", trace_names, TRACE__COUNT,
+                           &emu_trace_mask, errp);
 }
 
 static void log_output(const char *line)
@@ -153,7 +151,7 @@ void trace_emit(TraceCat cat, const char *fmt, ...)
 static int log_class_index(LogClass cls)
 {
     for (unsigned i = 0; i < LOG_NCLASSES; i++) {
-        if (log_names[i].cls == cls) {
+        if (cls == 1u << i) {
             return (int)i;
         }
     }
@@ -221,35 +219,13 @@ void emu_log(LogClass cls, const char *fmt, ...)
 
 bool log_parse(const char *spec, GError **errp)
 {
-    unsigned mask = 0;
-    g_auto(GStrv) words = g_strsplit(spec ? spec : "", ",", -1);
+    uint64_t mask;
 
-    for (int i = 0; words[i]; i++) {
-        const char *w = g_strstrip(words[i]);
-        bool found = false;
-
-        if (!*w) {
-            continue;
-        }
-        if (!strcmp(w, "none")) {
-            mask = 0;
-            continue;
-        }
-        for (unsigned c = 0; c < LOG_NCLASSES; c++) {
-            if (!strcmp(w, log_names[c].name)) {
-                mask |= log_names[c].cls;
-                found = true;
-            }
-        }
-        if (!found) {
-            g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
-                        "-d: unknown log class '%s' (valid: none, "
-                        "guest_errors, unimp, warn)",
-                        w);
-            return false;
-        }
+    if (!parse_name_list(spec, "-d", log_class_names, LOG_NCLASSES, &mask,
+                         errp)) {
+        return false;
     }
-    log_state.enabled = mask;
+    log_state.enabled = (unsigned)mask;
     return true;
 }
 
