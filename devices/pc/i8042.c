@@ -180,6 +180,10 @@ static void i8042_command(I8042 *s, uint8_t cmd)
         i8042_controller_reply(s, 0); /* other internal RAM bytes */
         return;
     }
+    if (cmd > CMD_WRITE_CTR && cmd < CMD_WRITE_CTR + 0x20) {
+        s->pending_cmd = cmd; /* internal RAM write: the byte is dropped */
+        return;
+    }
     switch (cmd) {
     case CMD_WRITE_CTR:
     case CMD_WRITE_OUTPUT:
@@ -249,11 +253,13 @@ static void i8042_data_write(I8042 *s, uint8_t v)
     case CMD_WRITE_AUX:
         emu_log(LOG_GUEST_ERROR, "i8042: byte 0x%x for absent aux device", v);
         break;
-    default:
+    case 0:
         /* Writing the keyboard enables its interface (8042 firmware). */
         s->ctr &= ~CTR_KBDDIS;
         kbd_write(s, v);
         break;
+    default:
+        break; /* internal RAM bytes other than the command byte */
     }
 }
 
