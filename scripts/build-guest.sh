@@ -204,6 +204,7 @@ done
   no ethX interface (tulip did not bind?)"
 echo "init: summary:$summary"
 echo "init: shell on the console (exit restarts it)"
+export PS1='tulipvm:\w# '
 while true; do
     setsid cttyhack sh -l
     sleep 1
