@@ -11,7 +11,9 @@ PACKAGES=(
     # x86 interpreter: differential tests against the host CPU in 32-bit mode
     gcc-multilib nasm
     # network services: VDE segments, namespaces and veth pairs for tests
-    libvdeplug-dev iproute2
+    libvdeplug-dev iproute2 tcpdump
+    # SDL frontend: text rendering, a font, and a virtual display for tests
+    libsdl2-ttf-dev fonts-dejavu-core xvfb xdotool libpng-dev
     # Linux loader: host-side decompression of the kernel payload
     liblzma-dev zlib1g-dev
 )
