@@ -54,7 +54,8 @@ fi
 $SUDO apt-get update -qq || say "apt-get update reported errors; continuing"
 
 kpkg=$(apt-cache depends linux-image-686:i386 2>/dev/null |
-       awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { sub(/:i386$/, "", $2); print $2; exit }')
+       awk '!found && $1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ {
+                sub(/:i386$/, "", $2); print $2; found = 1 }')
 [ -n "$kpkg" ] || die "cannot resolve linux-image-686:i386 (is the i386 index there?)"
 kver=${kpkg#linux-image-}
 say "kernel package $kpkg (release $kver)"
@@ -64,12 +65,12 @@ mkdir -p $DEBS
 chown _apt $DEBS 2>/dev/null || true
 fetch() {
     local pkg=$1 f
-    f=$(ls $DEBS/${pkg}_*_i386.deb 2>/dev/null | head -n1 || true)
+    f=$(find $DEBS -name "${pkg}_*_i386.deb" -print -quit)
     if [ -z "$f" ] || [ $refresh = 1 ]; then
         say "downloading $pkg:i386" >&2
         (cd $DEBS && apt-get download -q "$pkg:i386" >/dev/null) ||
             die "apt-get download $pkg:i386 failed"
-        f=$(ls -t $DEBS/${pkg}_*_i386.deb | head -n1)
+        f=$(ls -t $DEBS/${pkg}_*_i386.deb 2>/dev/null | sed -n 1p)
     fi
     echo "$f"
 }
@@ -83,7 +84,7 @@ dpkg-deb -x "$bdeb" "$work/busybox"
 
 vmlinuz=$work/kernel/boot/vmlinuz-$kver
 [ -f "$vmlinuz" ] || die "$kdeb has no boot/vmlinuz-$kver"
-moddir=$(find "$work/kernel" -type d -path "*/lib/modules/$kver" | head -n1)
+moddir=$(find "$work/kernel" -type d -path "*/lib/modules/$kver" -print -quit)
 [ -n "$moddir" ] || die "$kdeb has no lib/modules/$kver"
 busybox=$work/busybox/bin/busybox
 [ -f "$busybox" ] || die "$bdeb has no bin/busybox"
@@ -92,7 +93,7 @@ busybox=$work/busybox/bin/busybox
 # modules.dep (depmod runs at install time), so the module's own
 # "depends=" entry is read when there is no modules.dep.
 find_module() {
-    find "$moddir/kernel" -name "$1.ko" -o -name "$1.ko.xz" | head -n1
+    find "$moddir/kernel" \( -name "$1.ko" -o -name "$1.ko.xz" \) -print -quit
 }
 module_deps() {
     local ko=$1 rel
@@ -203,6 +204,7 @@ done
   no ethX interface (tulip did not bind?)"
 echo "init: summary:$summary"
 echo "init: shell on the console (exit restarts it)"
+export PS1='tulipvm:\w# '
 while true; do
     setsid cttyhack sh -l
     sleep 1

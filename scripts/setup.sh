@@ -6,12 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(
-    build-essential cmake pkg-config clang-format git
+    build-essential cmake pkg-config clang-format git cpio
     libglib2.0-dev libslirp-dev libsdl2-dev libcriterion-dev
     # x86 interpreter: differential tests against the host CPU in 32-bit mode
     gcc-multilib nasm
     # network services: VDE segments, namespaces and veth pairs for tests
-    libvdeplug-dev iproute2
+    libvdeplug-dev iproute2 tcpdump
+    # SDL frontend: text rendering, a font, and a virtual display for tests
+    libsdl2-ttf-dev fonts-dejavu-core xvfb xdotool libpng-dev
     # Linux loader: host-side decompression of the kernel payload
     liblzma-dev zlib1g-dev
 )
@@ -30,6 +32,9 @@ if ((${#missing[@]})); then
     $SUDO apt-get update -qq || echo "setup: apt-get update reported errors; trying the install anyway"
     $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# The default guest (Debian's i386 kernel, tulip.ko, busybox) in cache/guest.
+scripts/build-guest.sh
 
 build=${1:-build}
 shift || true

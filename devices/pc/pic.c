@@ -60,6 +60,11 @@ static int pic_chip_get_irq(const Pic8259 *p)
     return -1;
 }
 
+/*
+ * Edge inputs latch IRR on a rising edge and keep it; level inputs
+ * request exactly while high, which is what makes a still-asserted PCI
+ * line interrupt again after the handler's EOI and unmask.
+ */
 static void pic_chip_set_input(Pic8259 *p, int ir, bool level)
 {
     uint8_t mask = 1u << ir;

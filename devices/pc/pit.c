@@ -20,6 +20,10 @@
 #include "emu/log.h"
 #include "pit_regs.h"
 
+/*
+ * PIT ticks are derived from the cycle count, never accumulated, so the
+ * TSC/PIT ratio the kernel measures is exact and rounding cannot drift.
+ */
 static uint64_t pit_now_tick(const Pit *p)
 {
     return (unsigned __int128)clock_now(p->clock) * PIT_FREQ_HZ /
@@ -54,6 +58,7 @@ static bool pit_counting(const PitChannel *c)
     return !((c->mode == 1 || c->mode == 5) && !c->triggered);
 }
 
+/* OUT after d ticks of counting (datasheet waveforms, figure per mode). */
 static bool pit_out_at(const PitChannel *c, uint64_t d)
 {
     uint64_t n = c->reload;
@@ -76,6 +81,7 @@ static bool pit_out_at(const PitChannel *c, uint64_t d)
     }
 }
 
+/* Counting element value after d ticks; mode 3 counts down by two. */
 static uint32_t pit_count_at(const PitChannel *c, uint64_t d)
 {
     uint32_t m = pit_modulus(c);

@@ -256,7 +256,9 @@ static void rtc_schedule(Rtc *s)
 {
     uint8_t b = s->cmos[RTC_REG_B];
     int64_t now = rtc_now_ns(s), next = INT64_MAX;
-    if (!rtc_divider_running(s)) {
+    /* With IRQF up, further events cannot change IRQ8 until C is read
+     * (the flags themselves are caught up lazily then). */
+    if (!rtc_divider_running(s) || (s->cmos[RTC_REG_C] & REGC_IRQF)) {
         timer_del(&s->timer);
         return;
     }

@@ -43,6 +43,7 @@ static bool uart_rx_trigger_reached(const Uart *s)
     return s->rx_count >= uart_trigger_levels[s->fcr >> 6];
 }
 
+/* Highest-priority pending interrupt (datasheet table 4, IIR). */
 static uint8_t uart_iir_id(const Uart *s)
 {
     if ((s->ier & IER_ELSI) && (s->lsr & LSR_ERRS)) {

@@ -262,3 +262,44 @@ Test(pc_pit, illegal_count_one_in_mode2_stays_bounded)
     clock_step(clk, ticks(100));
     cr_assert(irq0_rises >= 49 && irq0_rises <= 50);
 }
+
+Test(pc_pit, mode1_one_shot_starts_on_gate_edge_and_retriggers)
+{
+    outb(0x61, 0x00);
+    outb(0x43, 0xB2); /* ch2, word, mode 1 */
+    outb(0x42, 100);
+    outb(0x42, 0);
+    clock_step(clk, ticks(500));
+    cr_assert(inb(0x61) & 0x20, "OUT high until triggered");
+    outb(0x61, 0x01); /* gate rising edge */
+    clock_step(clk, ticks(50));
+    cr_assert_eq(inb(0x61) & 0x20, 0, "low while the one-shot runs");
+    outb(0x61, 0x00);
+    outb(0x61, 0x01); /* retrigger: another full count */
+    clock_step(clk, ticks(80));
+    cr_assert_eq(inb(0x61) & 0x20, 0);
+    clock_step(clk, ticks(30));
+    cr_assert(inb(0x61) & 0x20, "high after the count");
+}
+
+Test(pc_pit, mode5_strobe_follows_gate_edge)
+{
+    outb(0x61, 0x00);
+    outb(0x43, 0xBA); /* ch2, word, mode 5 */
+    outb(0x42, 20);
+    outb(0x42, 0);
+    outb(0x61, 0x01);
+    int low = 0, first_low = -1;
+    for (int i = 0; i < 60; i++) {
+        if (!(inb(0x61) & 0x20)) {
+            low++;
+            if (first_low < 0) {
+                first_low = i;
+            }
+        }
+        clock_step(clk, ticks(1));
+    }
+    cr_assert_eq(low, 1, "a one-tick strobe");
+    cr_assert(first_low == 20 || first_low == 19, "at the count (%d)",
+              first_low);
+}

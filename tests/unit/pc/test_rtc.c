@@ -253,3 +253,16 @@ Test(pc_rtc, start_time_outside_range_is_a_config_error)
     cr_assert(strstr(err->message, "start time"));
     g_error_free(err);
 }
+
+Test(pc_rtc, pending_interrupt_stops_timer_events_until_c_is_read)
+{
+    cmos_write(0x0B, 0x02 | 0x40); /* PIE at 1024 Hz */
+    clock_step(clk, 10 * MS);
+    cr_assert(irq8_level);
+    cr_assert_eq(clock_next_deadline(clk), CLOCK_NEVER,
+                 "no event storm while IRQ8 is already asserted");
+    cr_assert_eq(cmos_read(0x0C) & 0xC0, 0xC0);
+    cr_assert_neq(clock_next_deadline(clk), CLOCK_NEVER, "re-armed");
+    clock_step(clk, 1 * MS);
+    cr_assert(irq8_level);
+}
