@@ -80,6 +80,7 @@ struct Tulip {
     bool tx_inflight; /* LS read, closing when its time has passed */
     bool tx_stop_pending;
     uint32_t tx_first_ctl, tx_ls_ctl, tx_ls_addr;
+    int64_t tx_burst_ns; /* buffer reads of the frame being assembled */
 
     /* receive process */
     Timer rx_timer;      /* paced: end of the frame on the wire */
@@ -500,9 +501,8 @@ static RxResult tulip_rx_frame(Tulip *s, const uint8_t *frame, size_t len,
         s->rx_fifo_flags = flags;
         s->rx_busy = true;
         s->rx_state = RS_WAIT;
-        timer_mod_in_ns(&s->rx_timer, tulip_wire_ns(s, len) + DESC_FETCH_NS +
-                                          tulip_burst_ns(s, len) +
-                                          DESC_CLOSE_NS);
+        /* The data DMA overlaps the wire; closing follows the last bit. */
+        timer_mod_in_ns(&s->rx_timer, tulip_wire_ns(s, len) + DESC_CLOSE_NS);
         return RX_STORED;
     }
     r = tulip_rx_store(s, p, len, flags);
@@ -720,7 +720,7 @@ static void tulip_tx_process(Tulip *s, bool raise_tu)
         if (!tulip_tx_append(s, d[2], b1) || !tulip_tx_append(s, d[3], b2)) {
             return;
         }
-        cost += tulip_burst_ns(s, b1) + tulip_burst_ns(s, b2);
+        s->tx_burst_ns += tulip_burst_ns(s, b1) + tulip_burst_ns(s, b2);
         s->tx_cur = next;
         if (!(ctl & TDES1_LS)) {
             if (!tulip_close_desc(s, addr, 0)) {
@@ -732,8 +732,12 @@ static void tulip_tx_process(Tulip *s, bool raise_tu)
         s->tx_ls_ctl = ctl;
         s->tx_inflight = true;
         s->tx_state = TS_WAIT_END;
+        /* Transmission overlaps the buffer reads once the FIFO fills. */
         timer_mod_in_ns(&s->tx_timer,
-                        cost + tulip_wire_ns(s, s->tx_len) + DESC_CLOSE_NS);
+                        cost +
+                            MAX(s->tx_burst_ns, tulip_wire_ns(s, s->tx_len)) +
+                            DESC_CLOSE_NS);
+        s->tx_burst_ns = 0;
         return;
     }
     /* Budget spent (a long run of setup/empty descriptors): go on later. */
@@ -798,6 +802,7 @@ static void tulip_tx_complete(Tulip *s)
 static void tulip_tx_stopped(Tulip *s)
 {
     timer_del(&s->tx_timer);
+    s->tx_burst_ns = 0;
     s->tx_in_frame = false;
     s->tx_jabber = false;
     s->tx_len = 0;
@@ -854,6 +859,7 @@ static void tulip_tx_stop(Tulip *s)
 static void tulip_tx_halt(Tulip *s)
 {
     timer_del(&s->tx_timer);
+    s->tx_burst_ns = 0;
     s->tx_inflight = false;
     s->tx_stop_pending = false;
     s->tx_in_frame = false;
