@@ -89,8 +89,9 @@ struct Tulip {
     size_t rx_fifo_len;
     uint32_t rx_fifo_flags;
     unsigned rx_fifo_dt;
-    bool rx_busy;    /* paced: a frame is still arriving */
-    bool rx_refused; /* we returned 0: a net_port_flush() is owed */
+    bool rx_busy;     /* paced: a frame is still arriving */
+    bool rx_refused;  /* we returned 0: a net_port_flush() is owed */
+    bool rx_flushing; /* inside that flush: frames are ones we refused */
     bool rx_stop_pending;
 
     Timer swr_timer;
@@ -273,7 +274,9 @@ static void tulip_rx_flush(Tulip *s)
 {
     if (s->rx_refused) {
         s->rx_refused = false;
+        s->rx_flushing = true;
         net_port_flush(&s->port);
+        s->rx_flushing = false;
     }
 }
 
@@ -1192,7 +1195,15 @@ static ssize_t tulip_net_receive(NetPort *p, const uint8_t *frame, size_t len)
     RxResult r;
 
     if (s->rx_state == RS_STOPPED || om == CSR6_OM_INT) {
-        return (ssize_t)len; /* not listening to the wire: lost */
+        /*
+         * Not listening to the wire: the frame is lost.  One we refused
+         * earlier for want of a descriptor is a missed frame, as the chip
+         * would have counted it on arrival.
+         */
+        if (s->rx_flushing) {
+            tulip_count_missed(s);
+        }
+        return (ssize_t)len;
     }
     if (s->rx_busy) {
         s->rx_refused = true; /* paced: still receiving the previous one */

@@ -533,6 +533,7 @@ Test(tulip_rx, stopping_drops_the_held_frame_and_raises_rps)
     csr_w(tm, 6, DRV_CSR6_MII | 0x2000);
     cr_assert_eq(net_port_queued(tulip_port(tm->nic)), 0);
     cr_assert_eq(csr_r(tm, 5) & 0x100, 0x100, "RPS");
+    cr_assert_eq(csr_r(tm, 8), 1, "counted as missed, not lost silently");
 }
 
 Test(tulip_rx, oversized_frames_are_flagged)
