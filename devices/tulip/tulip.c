@@ -32,7 +32,6 @@
 #include "emu/log.h"
 
 #include <string.h>
-#include <zlib.h>
 
 #define PCI_CLOCK_NS      30 /* 33 MHz */
 #define PCI_ARB_CLOCKS    3  /* arbitration and address phase per burst */
@@ -355,7 +354,7 @@ static RxResult tulip_rx_store(Tulip *s, const uint8_t *data, size_t dlen,
     uint32_t d[4], nd[4];
     uint32_t addr = s->rx_cur;
     uint8_t fcs[ETH_FCS_LEN];
-    uint32_t crc = crc32(0L, data, dlen);
+    uint32_t crc = tulip_fcs(data, dlen);
     size_t done = 0, total = dlen + ETH_FCS_LEN;
     uint32_t first = RDES0_FS;
 

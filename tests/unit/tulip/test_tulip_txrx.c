@@ -588,3 +588,15 @@ Test(tulip_rx, paced_reception_takes_wire_time)
     tm_step_ns(tm, 130000);
     check_rx(1, f, sizeof(f));
 }
+
+Test(tulip_rx, stored_fcs_is_the_ethernet_crc_for_every_length)
+{
+    uint8_t f[1514];
+    drv_open(&d, tm, mac, 4, 4, 1536, false);
+    for (size_t len = 60, n = 0; len <= 1514; len += 13, n++) {
+        drv_make_frame(f, len, mac, peer, (uint8_t)(len * 31));
+        net_recorder_inject(tm->wire, f, len);
+        check_rx(n % 4, f, len);
+        drv_rx_post(&d, n % 4);
+    }
+}
