@@ -85,6 +85,7 @@ struct Tulip {
     Timer rx_timer;      /* paced: end of the frame on the wire */
     Timer rx_poll_timer; /* re-fetch after a frame arrived while suspended */
     uint8_t rx_fifo[TULIP_MAX_FRAME];
+    uint8_t rx_runt[MIN_FRAME_NO_FCS]; /* a short frame, padded */
     size_t rx_fifo_len;
     uint32_t rx_fifo_flags;
     unsigned rx_fifo_dt;
@@ -438,12 +439,10 @@ static const uint8_t *tulip_rx_prepare(Tulip *s, const uint8_t *frame,
         s->events |= CSR5_RWT;
     }
     if (n < MIN_FRAME_NO_FCS) {
-        if (frame != s->rx_fifo) {
-            memcpy(s->rx_fifo, frame, n);
-        }
-        memset(s->rx_fifo + n, 0, MIN_FRAME_NO_FCS - n);
+        memcpy(s->rx_runt, frame, n);
+        memset(s->rx_runt + n, 0, MIN_FRAME_NO_FCS - n);
         n = MIN_FRAME_NO_FCS;
-        p = s->rx_fifo;
+        p = s->rx_runt;
     }
     if (p[0] & 1) {
         *flags |= RDES0_MF;
@@ -959,15 +958,16 @@ static void tulip_soft_reset(Tulip *s)
 
 void tulip_reset(Tulip *s)
 {
-    timer_del(&s->swr_timer);
-    s->swr_active = false;
     tulip_reset_csrs(s);
     tulip_filter_clear(&s->filter);
     tulip_srom_reset(&s->srom);
     tulip_mii_reset(&s->mii);
     tulip_update_irq(s);
     tulip_declare_filter(s);
+    s->swr_active = true; /* a held frame is dropped without counting */
     tulip_rx_flush(s);
+    s->swr_active = false;
+    timer_del(&s->swr_timer);
 }
 
 /* ---- CSR access -----------------------------------------------------------
@@ -1199,7 +1199,7 @@ static ssize_t tulip_net_receive(NetPort *p, const uint8_t *frame, size_t len)
          * earlier for want of a descriptor is a missed frame, as the chip
          * would have counted it on arrival.
          */
-        if (s->rx_flushing) {
+        if (s->rx_flushing && !s->swr_active) {
             tulip_count_missed(s);
         }
         return (ssize_t)len;

@@ -266,3 +266,38 @@ Test(tulip_hostile, random_register_and_memory_stream)
     g_rand_free(r);
     cr_assert_neq(csr_r(tm, 5), 0xFFFFFFFFu);
 }
+
+Test(tulip_hostile, self_chained_receive_descriptor_is_bounded)
+{
+    uint8_t f[1500];
+    drv_reset(tm, 0x01A08000);
+    ram_w32(tm, 0x8000 + 4, 16 | 1u << 24); /* 16-byte buffer, chained */
+    ram_w32(tm, 0x8000 + 8, 0x100000);
+    ram_w32(tm, 0x8000 + 12, 0x8000); /* to itself */
+    ram_w32(tm, 0x8000, 0x80000000);
+    csr_w(tm, 3, 0x8000);
+    csr_w(tm, 6, DRV_CSR6_MII | 0x42);
+    drv_make_frame(f, sizeof(f), mac, peer, 1);
+    net_recorder_inject(tm->wire, f, sizeof(f));
+    /* closing it ends the loop: the second visit finds it host-owned */
+    cr_assert_eq(ram_r32(tm, 0x8000) & 0x80004100, 0x4100, "closed, DE");
+    cr_assert_eq(csr_r(tm, 5) & 0x80, 0x80, "RU");
+    cr_assert_eq(ram_r32(tm, 0x100010), 0, "nothing past the buffer");
+}
+
+Test(tulip_hostile, truncated_setup_frame_leaves_the_filter)
+{
+    uint8_t table[192] = {0};
+    uint8_t f[100];
+    drv_open(&d, tm, mac, 4, 4, 1536, false);
+    uint64_t before = log_count(LOG_GUEST_ERROR);
+    unsigned i = drv_setup(&d, table, 0);
+    uint32_t a = drv_tx_desc(&d, i);
+    ram_w32(tm, a + 4, (ram_r32(tm, a + 4) & ~0x7FFu) | 4);
+    csr_w(tm, 1, 0);
+    tm_step_ns(tm, 5000);
+    cr_assert_gt(log_count(LOG_GUEST_ERROR), before);
+    drv_make_frame(f, sizeof(f), mac, peer, 1);
+    net_recorder_inject(tm->wire, f, sizeof(f));
+    cr_assert_eq(ram_r32(tm, drv_rx_desc(&d, 0)) >> 31, 0, "still accepted");
+}

@@ -600,3 +600,34 @@ Test(tulip_rx, stored_fcs_is_the_ethernet_crc_for_every_length)
         drv_rx_post(&d, n % 4);
     }
 }
+
+Test(tulip_tx, big_endian_descriptors_with_dbo)
+{
+    uint8_t f[64];
+    drv_reset(tm, 0x01A08000 | 1u << 20); /* DBO */
+    drv_make_frame(f, sizeof(f), peer, mac, 3);
+    ram_write(tm, DRV_TX_BUFS, f, sizeof(f));
+    ram_w32(tm, DRV_TX_RING + 4, GUINT32_SWAP_LE_BE(64 | 0xE2000000u));
+    ram_w32(tm, DRV_TX_RING + 8, GUINT32_SWAP_LE_BE(DRV_TX_BUFS));
+    ram_w32(tm, DRV_TX_RING, GUINT32_SWAP_LE_BE(0x80000000u));
+    csr_w(tm, 4, DRV_TX_RING);
+    csr_w(tm, 6, DRV_CSR6_MII | 0x2000);
+    tm_step_ns(tm, 10000);
+    cr_assert_eq(net_recorder_count(tm->wire), 1);
+    cr_assert_eq(ram_r32(tm, DRV_TX_RING), 0, "status written back");
+    cr_assert_eq(csr_r(tm, 5) & 1, 1, "IC seen through the swap");
+}
+
+Test(tulip_rx, software_reset_drops_a_held_frame_quietly)
+{
+    uint8_t f[100];
+    drv_open(&d, tm, mac, 1, 4, 1536, false);
+    drv_make_frame(f, sizeof(f), mac, peer, 1);
+    net_recorder_inject(tm->wire, f, sizeof(f));
+    net_recorder_inject(tm->wire, f, sizeof(f));
+    cr_assert_eq(net_port_queued(tulip_port(tm->nic)), 1);
+    csr_w(tm, 0, 1);
+    tm_step_ns(tm, 10000);
+    cr_assert_eq(net_port_queued(tulip_port(tm->nic)), 0);
+    cr_assert_eq(csr_r(tm, 8), 0, "reset clears the counter");
+}
