@@ -32,7 +32,6 @@
 #include "emu/log.h"
 
 #include <string.h>
-#include <zlib.h>
 
 #define PCI_CLOCK_NS      30 /* 33 MHz */
 #define PCI_ARB_CLOCKS    3  /* arbitration and address phase per burst */
@@ -80,16 +79,19 @@ struct Tulip {
     bool tx_inflight; /* LS read, closing when its time has passed */
     bool tx_stop_pending;
     uint32_t tx_first_ctl, tx_ls_ctl, tx_ls_addr;
+    int64_t tx_burst_ns; /* buffer reads of the frame being assembled */
 
     /* receive process */
     Timer rx_timer;      /* paced: end of the frame on the wire */
     Timer rx_poll_timer; /* re-fetch after a frame arrived while suspended */
     uint8_t rx_fifo[TULIP_MAX_FRAME];
+    uint8_t rx_runt[MIN_FRAME_NO_FCS]; /* a short frame, padded */
     size_t rx_fifo_len;
     uint32_t rx_fifo_flags;
     unsigned rx_fifo_dt;
-    bool rx_busy;    /* paced: a frame is still arriving */
-    bool rx_refused; /* we returned 0: a net_port_flush() is owed */
+    bool rx_busy;     /* paced: a frame is still arriving */
+    bool rx_refused;  /* we returned 0: a net_port_flush() is owed */
+    bool rx_flushing; /* inside that flush: frames are ones we refused */
     bool rx_stop_pending;
 
     Timer swr_timer;
@@ -272,7 +274,9 @@ static void tulip_rx_flush(Tulip *s)
 {
     if (s->rx_refused) {
         s->rx_refused = false;
+        s->rx_flushing = true;
         net_port_flush(&s->port);
+        s->rx_flushing = false;
     }
 }
 
@@ -351,7 +355,7 @@ static RxResult tulip_rx_store(Tulip *s, const uint8_t *data, size_t dlen,
     uint32_t d[4], nd[4];
     uint32_t addr = s->rx_cur;
     uint8_t fcs[ETH_FCS_LEN];
-    uint32_t crc = crc32(0L, data, dlen);
+    uint32_t crc = tulip_fcs(data, dlen);
     size_t done = 0, total = dlen + ETH_FCS_LEN;
     uint32_t first = RDES0_FS;
 
@@ -435,12 +439,10 @@ static const uint8_t *tulip_rx_prepare(Tulip *s, const uint8_t *frame,
         s->events |= CSR5_RWT;
     }
     if (n < MIN_FRAME_NO_FCS) {
-        if (frame != s->rx_fifo) {
-            memcpy(s->rx_fifo, frame, n);
-        }
-        memset(s->rx_fifo + n, 0, MIN_FRAME_NO_FCS - n);
+        memcpy(s->rx_runt, frame, n);
+        memset(s->rx_runt + n, 0, MIN_FRAME_NO_FCS - n);
         n = MIN_FRAME_NO_FCS;
-        p = s->rx_fifo;
+        p = s->rx_runt;
     }
     if (p[0] & 1) {
         *flags |= RDES0_MF;
@@ -500,9 +502,8 @@ static RxResult tulip_rx_frame(Tulip *s, const uint8_t *frame, size_t len,
         s->rx_fifo_flags = flags;
         s->rx_busy = true;
         s->rx_state = RS_WAIT;
-        timer_mod_in_ns(&s->rx_timer, tulip_wire_ns(s, len) + DESC_FETCH_NS +
-                                          tulip_burst_ns(s, len) +
-                                          DESC_CLOSE_NS);
+        /* The data DMA overlaps the wire; closing follows the last bit. */
+        timer_mod_in_ns(&s->rx_timer, tulip_wire_ns(s, len) + DESC_CLOSE_NS);
         return RX_STORED;
     }
     r = tulip_rx_store(s, p, len, flags);
@@ -720,7 +721,7 @@ static void tulip_tx_process(Tulip *s, bool raise_tu)
         if (!tulip_tx_append(s, d[2], b1) || !tulip_tx_append(s, d[3], b2)) {
             return;
         }
-        cost += tulip_burst_ns(s, b1) + tulip_burst_ns(s, b2);
+        s->tx_burst_ns += tulip_burst_ns(s, b1) + tulip_burst_ns(s, b2);
         s->tx_cur = next;
         if (!(ctl & TDES1_LS)) {
             if (!tulip_close_desc(s, addr, 0)) {
@@ -732,8 +733,12 @@ static void tulip_tx_process(Tulip *s, bool raise_tu)
         s->tx_ls_ctl = ctl;
         s->tx_inflight = true;
         s->tx_state = TS_WAIT_END;
+        /* Transmission overlaps the buffer reads once the FIFO fills. */
         timer_mod_in_ns(&s->tx_timer,
-                        cost + tulip_wire_ns(s, s->tx_len) + DESC_CLOSE_NS);
+                        cost +
+                            MAX(s->tx_burst_ns, tulip_wire_ns(s, s->tx_len)) +
+                            DESC_CLOSE_NS);
+        s->tx_burst_ns = 0;
         return;
     }
     /* Budget spent (a long run of setup/empty descriptors): go on later. */
@@ -798,6 +803,7 @@ static void tulip_tx_complete(Tulip *s)
 static void tulip_tx_stopped(Tulip *s)
 {
     timer_del(&s->tx_timer);
+    s->tx_burst_ns = 0;
     s->tx_in_frame = false;
     s->tx_jabber = false;
     s->tx_len = 0;
@@ -854,6 +860,7 @@ static void tulip_tx_stop(Tulip *s)
 static void tulip_tx_halt(Tulip *s)
 {
     timer_del(&s->tx_timer);
+    s->tx_burst_ns = 0;
     s->tx_inflight = false;
     s->tx_stop_pending = false;
     s->tx_in_frame = false;
@@ -951,15 +958,16 @@ static void tulip_soft_reset(Tulip *s)
 
 void tulip_reset(Tulip *s)
 {
-    timer_del(&s->swr_timer);
-    s->swr_active = false;
     tulip_reset_csrs(s);
     tulip_filter_clear(&s->filter);
     tulip_srom_reset(&s->srom);
     tulip_mii_reset(&s->mii);
     tulip_update_irq(s);
     tulip_declare_filter(s);
+    s->swr_active = true; /* a held frame is dropped without counting */
     tulip_rx_flush(s);
+    s->swr_active = false;
+    timer_del(&s->swr_timer);
 }
 
 /* ---- CSR access -----------------------------------------------------------
@@ -1186,7 +1194,15 @@ static ssize_t tulip_net_receive(NetPort *p, const uint8_t *frame, size_t len)
     RxResult r;
 
     if (s->rx_state == RS_STOPPED || om == CSR6_OM_INT) {
-        return (ssize_t)len; /* not listening to the wire: lost */
+        /*
+         * Not listening to the wire: the frame is lost.  One we refused
+         * earlier for want of a descriptor is a missed frame, as the chip
+         * would have counted it on arrival.
+         */
+        if (s->rx_flushing && !s->swr_active) {
+            tulip_count_missed(s);
+        }
+        return (ssize_t)len;
     }
     if (s->rx_busy) {
         s->rx_refused = true; /* paced: still receiving the previous one */
