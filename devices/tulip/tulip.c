@@ -526,10 +526,11 @@ static void tulip_rx_timer_cb(void *opaque)
     }
     r = tulip_rx_store(s, s->rx_fifo, s->rx_fifo_len, s->rx_fifo_flags);
     if (r == RX_NO_DESC) {
+        /* Only if the guest broke the ring under us: the frame is lost. */
         tulip_count_missed(s);
-        tulip_rx_fetch(s);
-    } else if (r == RX_STORED) {
-        tulip_rx_after_frame(s);
+    }
+    if (r != RX_FAILED) {
+        tulip_rx_after_frame(s); /* a pending stop completes here */
     }
     tulip_update_irq(s);
     tulip_rx_flush(s);
@@ -547,6 +548,10 @@ static void tulip_rx_poll_cb(void *opaque)
     }
 }
 
+/*
+ * SR 0->1: fetch at the current pointer (CSR3 only moves it while
+ * stopped), so a restart continues where the ring was left.
+ */
 static void tulip_rx_start(Tulip *s)
 {
     if (s->rx_stop_pending) {
@@ -560,6 +565,10 @@ static void tulip_rx_start(Tulip *s)
     tulip_rx_fetch(s);
 }
 
+/*
+ * SR 1->0: RPS only on a real running -> stopped transition; NetBSD
+ * re-initialises the chip whenever it sees an unexpected one.
+ */
 static void tulip_rx_stop(Tulip *s)
 {
     if (s->rx_state == RS_STOPPED) {
@@ -590,6 +599,11 @@ static void tulip_rx_halt(Tulip *s)
 static const int64_t tap_ns[8] = {0,     200000, 800000, 1600000,
                                   12800, 25600,  51200,  102400};
 
+/*
+ * No descriptor to send: suspend until CSR1 (or the CSR0.TAP auto-poll).
+ * Linux reaps most of its transmit ring on TU, so it is raised on every
+ * suspension the process enters from running.
+ */
 static void tulip_tx_suspend(Tulip *s, bool raise_tu)
 {
     unsigned tap = (s->csr0 & CSR0_TAP_MASK) >> CSR0_TAP_SHIFT;
@@ -604,6 +618,11 @@ static void tulip_tx_suspend(Tulip *s, bool raise_tu)
     }
 }
 
+/*
+ * A setup descriptor loads the address filter from its 192-byte buffer;
+ * FT1/FT0 in TDES1 pick the mode, FS/LS are ignored (doc section 5).
+ * Anything shorter is not a table: the old filter stays.
+ */
 static void tulip_tx_setup_frame(Tulip *s, const uint32_t d[4])
 {
     uint8_t table[TULIP_SETUP_FRAME_LEN];
@@ -845,6 +864,7 @@ static void tulip_tx_start(Tulip *s)
     timer_mod_in_ns(&s->tx_timer, 0);
 }
 
+/* ST 1->0: the frame on the wire finishes first, then TPS (doc 4). */
 static void tulip_tx_stop(Tulip *s)
 {
     if (s->tx_state == TS_STOPPED) {
@@ -883,6 +903,11 @@ static void tulip_gpt_cb(void *opaque)
     tulip_update_irq(s);
 }
 
+/*
+ * CSR11: a 16-bit down-counter in port-clock ticks (81.92 us at 100 Mb/s,
+ * 204.8 us at 10 Mb/s, chosen by CSR6 PS/TTM when written).  Modelled as
+ * one clock event at expiry; reads derive the count from the deadline.
+ */
 static void tulip_gpt_write(Tulip *s, uint32_t val)
 {
     bool fast = (s->csr6 & CSR6_PS) && !(s->csr6 & CSR6_TTM);
@@ -1015,6 +1040,10 @@ static uint32_t tulip_csr_read(Tulip *s, unsigned n)
     }
 }
 
+/*
+ * CSR6 starts and stops the processes on ST/SR edges only, so drivers
+ * that rewrite it with the same bits (Linux set_rx_mode) change nothing.
+ */
 static void tulip_csr6_write(Tulip *s, uint32_t val)
 {
     uint32_t old = s->csr6;
@@ -1187,6 +1216,11 @@ static const IoRegionOps tulip_csr_ops = {
 /* ---- network port ---------------------------------------------------------
  */
 
+/*
+ * A frame from the network.  Returns len when it was stored, filtered out
+ * or lost as on the wire; 0 when no receive descriptor is available, which
+ * obliges us to a later net_port_flush() (tulip_rx_flush).
+ */
 static ssize_t tulip_net_receive(NetPort *p, const uint8_t *frame, size_t len)
 {
     Tulip *s = p->opaque;

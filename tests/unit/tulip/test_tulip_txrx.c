@@ -631,3 +631,25 @@ Test(tulip_rx, software_reset_drops_a_held_frame_quietly)
     cr_assert_eq(net_port_queued(tulip_port(tm->nic)), 0);
     cr_assert_eq(csr_r(tm, 8), 0, "reset clears the counter");
 }
+
+Test(tulip_rx, stop_during_a_paced_frame_finishes_it_then_rps)
+{
+    uint8_t f[1000];
+    TulipConfig cfg;
+    tm_free(tm);
+    tulip_config_default(&cfg);
+    cfg.rate_mbps = 10;
+    tm = tm_new(&cfg);
+    tm_probe(tm);
+    drv_open(&d, tm, cfg.mac, 4, 4, 1536, false);
+    drv_make_frame(f, sizeof(f), cfg.mac, peer, 1);
+    net_recorder_inject(tm->wire, f, sizeof(f));
+    tm_step_ns(tm, 100000);
+    csr_w(tm, 6, DRV_CSR6_MII | 0x2000); /* SR off mid-frame */
+    cr_assert_neq((csr_r(tm, 5) >> 17) & 7, 0, "still receiving");
+    cr_assert_eq(csr_r(tm, 5) & 0x100, 0);
+    tm_step_ns(tm, 1000000);
+    check_rx(0, f, sizeof(f));
+    cr_assert_eq((csr_r(tm, 5) >> 17) & 7, 0);
+    cr_assert_eq(csr_r(tm, 5) & 0x100, 0x100, "RPS after the frame");
+}
