@@ -653,3 +653,17 @@ Test(tulip_rx, stop_during_a_paced_frame_finishes_it_then_rps)
     cr_assert_eq((csr_r(tm, 5) >> 17) & 7, 0);
     cr_assert_eq(csr_r(tm, 5) & 0x100, 0x100, "RPS after the frame");
 }
+
+Test(tulip_rx, descriptor_skip_length_applies_to_the_receive_ring)
+{
+    uint8_t f[100];
+    drv_reset(tm, 0x01A08000 | 5 << 2); /* DSL = 5 longwords */
+    drv_rings(&d, tm, 3, 2, 1536, false, 5);
+    csr_w(tm, 6, DRV_CSR6_MII | 0x2 | 0x40);
+    for (int n = 0; n < 4; n++) {
+        drv_make_frame(f, sizeof(f), mac, peer, (uint8_t)n);
+        net_recorder_inject(tm->wire, f, sizeof(f));
+        cr_assert_eq(ram_r32(tm, drv_rx_desc(&d, n % 3)) >> 31, 0);
+        drv_rx_post(&d, n % 3);
+    }
+}
