@@ -85,7 +85,7 @@ struct Tulip {
     Timer rx_timer;      /* paced: end of the frame on the wire */
     Timer rx_poll_timer; /* re-fetch after a frame arrived while suspended */
     uint8_t rx_fifo[TULIP_MAX_FRAME];
-    uint8_t rx_runt[MIN_FRAME_NO_FCS]; /* a short frame, padded */
+    uint8_t rx_runt[MIN_FRAME_NO_FCS + ETH_FCS_LEN]; /* short frame, padded */
     size_t rx_fifo_len;
     uint32_t rx_fifo_flags;
     unsigned rx_fifo_dt;
@@ -312,26 +312,27 @@ static bool tulip_rx_fetch(Tulip *s)
     return false;
 }
 
-/* Copy the frame (then its FCS) into one receive buffer. */
-static bool tulip_rx_fill(Tulip *s, uint32_t buf, size_t size,
-                          const uint8_t *data, size_t dlen, const uint8_t *fcs,
+/*
+ * Copy the next part of the frame into one receive buffer.  The frame is
+ * a then b (data, then the FCS unless it was appended to the data).
+ */
+static bool tulip_rx_fill(Tulip *s, uint32_t buf, size_t size, const uint8_t *a,
+                          size_t alen, const uint8_t *b, size_t blen,
                           size_t *done)
 {
-    size_t total = dlen + ETH_FCS_LEN;
-    size_t n = MIN(size, total - *done);
-    size_t from_data;
+    size_t n = MIN(size, alen + blen - *done);
+    size_t from_a;
 
     if (!n) {
         return true;
     }
-    from_data = *done < dlen ? MIN(n, dlen - *done) : 0;
-    if (from_data && !pci_dma_write(&s->pci, buf, data + *done, from_data)) {
+    from_a = *done < alen ? MIN(n, alen - *done) : 0;
+    if (from_a && !pci_dma_write(&s->pci, buf, a + *done, from_a)) {
         tulip_bus_error(s, "receive buffer write", buf);
         return false;
     }
-    if (n > from_data &&
-        !pci_dma_write(&s->pci, buf + from_data,
-                       fcs + (*done + from_data - dlen), n - from_data)) {
+    if (n > from_a && !pci_dma_write(&s->pci, buf + from_a,
+                                     b + (*done + from_a - alen), n - from_a)) {
         tulip_bus_error(s, "receive buffer write", buf);
         return false;
     }
@@ -358,6 +359,12 @@ static RxResult tulip_rx_store(Tulip *s, const uint8_t *data, size_t dlen,
     uint32_t crc = tulip_fcs(data, dlen);
     size_t done = 0, total = dlen + ETH_FCS_LEN;
     uint32_t first = RDES0_FS;
+    /* Our own buffers have room to append the FCS: one DMA per buffer. */
+    uint8_t *own = data == s->tx_buf    ? s->tx_buf
+                   : data == s->rx_fifo ? s->rx_fifo
+                   : data == s->rx_runt ? s->rx_runt
+                                        : NULL;
+    size_t alen = dlen, blen = ETH_FCS_LEN;
 
     if (!tulip_read_desc(s, addr, d)) {
         return RX_FAILED;
@@ -369,6 +376,11 @@ static RxResult tulip_rx_store(Tulip *s, const uint8_t *data, size_t dlen,
     fcs[1] = (crc >> 8) & 0xFF;
     fcs[2] = (crc >> 16) & 0xFF;
     fcs[3] = crc >> 24;
+    if (own && dlen + ETH_FCS_LEN <= TULIP_MAX_FRAME) {
+        memcpy(own + dlen, fcs, ETH_FCS_LEN);
+        alen = total;
+        blen = 0;
+    }
     s->rx_state = RS_CLOSE;
     for (unsigned ndesc = 1;; ndesc++) {
         size_t b1 = d[1] & RDES1_RBS1;
@@ -376,8 +388,8 @@ static RxResult tulip_rx_store(Tulip *s, const uint8_t *data, size_t dlen,
         uint32_t next = tulip_next_desc(s, addr, d, s->csr3);
         bool more;
 
-        if (!tulip_rx_fill(s, d[2], b1, data, dlen, fcs, &done) ||
-            !tulip_rx_fill(s, d[3], b2, data, dlen, fcs, &done)) {
+        if (!tulip_rx_fill(s, d[2], b1, data, alen, fcs, blen, &done) ||
+            !tulip_rx_fill(s, d[3], b2, data, alen, fcs, blen, &done)) {
             return RX_FAILED;
         }
         more = done < total;
