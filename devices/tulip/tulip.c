@@ -1348,6 +1348,7 @@ Tulip *tulip_create(PciBus *bus, int slot, Clock *clock, NetPort *peer,
 {
     Tulip *s;
     uint8_t image[TULIP_SROM_BYTES];
+    char name[16];
 
     if (cfg->rate_mbps != 0 && cfg->rate_mbps != 10 && cfg->rate_mbps != 100) {
         g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
@@ -1372,7 +1373,9 @@ Tulip *tulip_create(PciBus *bus, int slot, Clock *clock, NetPort *peer,
     s = g_new0(Tulip, 1);
     s->cfg = *cfg;
     s->clock = clock;
-    if (!pci_device_init(&s->pci, bus, "tulip", slot, 0, TULIP_VENDOR_DEC,
+    /* Up to four adapters: name each after its slot in traces. */
+    g_snprintf(name, sizeof(name), "tulip@%02x", slot & 0xFF);
+    if (!pci_device_init(&s->pci, bus, name, slot, 0, TULIP_VENDOR_DEC,
                          TULIP_DEVICE_21140, TULIP_REVISION_21140A,
                          TULIP_CLASS_ETHERNET, 1, errp)) {
         g_free(s);
@@ -1406,7 +1409,7 @@ Tulip *tulip_create(PciBus *bus, int slot, Clock *clock, NetPort *peer,
     timer_init(&s->gpt_timer, clock, tulip_gpt_cb, s);
     timer_init(&s->swr_timer, clock, tulip_swr_done, s);
 
-    net_port_init(&s->port, clock, "tulip", &tulip_port_ops, s);
+    net_port_init(&s->port, clock, name, &tulip_port_ops, s);
     /* One refused frame is held; more overflow into CSR8 (missed()). */
     net_port_set_queue_limit(&s->port, 1);
     net_port_set_mac(&s->port, cfg->mac);
