@@ -21,7 +21,16 @@
  * refuses the frame and the network layer holds it (the NIC port's queue
  * holds one frame); further frames overflow and count in CSR8.MFC.  As on
  * the chip, a frame arriving at a suspended receive process makes it
- * re-fetch its descriptor, so drivers that never write CSR2 recover.
+ * re-fetch its descriptor, so drivers that never write CSR2 recover.  When
+ * paced, a frame arriving while the previous one is still on the wire is
+ * refused the same way and taken when the wire is free.
+ *
+ * Link: the 21140 has no link-change interrupt (CSR5 bits 4 and 12 are
+ * reserved on it); the cable state shows on GP pin 6 of CSR12 and in the
+ * PHY's BMSR, which drivers poll from their media timers.  Frames sent
+ * with the cable unplugged close with no-carrier status.  Short frames
+ * from the host side are padded to the 60-byte minimum, as the sending
+ * MAC would have done on a real segment.
  *
  * Not modelled: FIFO underflow/overflow, collisions and back-off, the
  * receive watchdog and jabber timers as times (length limits instead),
