@@ -22,8 +22,9 @@
  * holds one frame); further frames overflow and count in CSR8.MFC.  As on
  * the chip, a frame arriving at a suspended receive process makes it
  * re-fetch its descriptor, so drivers that never write CSR2 recover.  When
- * paced, a frame arriving while the previous one is still on the wire is
- * refused the same way and taken when the wire is free.
+ * paced, frames arriving while the wire is busy queue behind the one being
+ * received (up to RX_BACKLOG, standing in for the switch's buffer) and are
+ * stored one wire time apart; beyond that they are refused the same way.
  *
  * Link: the 21140 has no link-change interrupt (CSR5 bits 4 and 12 are
  * reserved on it); the cable state shows on GP pin 6 of CSR12 and in the
@@ -56,6 +57,7 @@
 #define GPT_TICK_100M_NS  81920
 #define GPT_TICK_10M_NS   204800
 #define GP_LINK_PIN       TULIP_SROM_GPR_LINK_PIN
+#define RX_BACKLOG        32 /* paced: frames queued behind the one arriving */
 
 struct Tulip {
     PciDevice pci; /* first: the PCI core hands it back to us */
@@ -93,12 +95,12 @@ struct Tulip {
     /* receive process */
     Timer rx_timer;      /* paced: end of the frame on the wire */
     Timer rx_poll_timer; /* re-fetch after a frame arrived while suspended */
-    uint8_t rx_fifo[TULIP_MAX_FRAME];
+    /* paced: frames still arriving, a bounded stand-in for the switch */
+    uint8_t rx_fifo[RX_BACKLOG][TULIP_MAX_FRAME];
     uint8_t rx_runt[MIN_FRAME_NO_FCS + ETH_FCS_LEN]; /* short frame, padded */
-    size_t rx_fifo_len;
-    uint32_t rx_fifo_flags;
-    unsigned rx_fifo_dt;
-    bool rx_busy;     /* paced: a frame is still arriving */
+    size_t rx_fifo_len[RX_BACKLOG];
+    uint32_t rx_fifo_flags[RX_BACKLOG];
+    unsigned rx_fifo_head, rx_fifo_count;
     bool rx_refused;  /* we returned 0: a net_port_flush() is owed */
     bool rx_flushing; /* inside that flush: frames are ones we refused */
     bool rx_stop_pending;
@@ -370,9 +372,10 @@ static RxResult tulip_rx_store(Tulip *s, const uint8_t *data, size_t dlen,
     uint32_t first = RDES0_FS;
     /* Our own buffers have room to append the FCS: one DMA per buffer. */
     uint8_t *own = data == s->tx_buf    ? s->tx_buf
-                   : data == s->rx_fifo ? s->rx_fifo
                    : data == s->rx_runt ? s->rx_runt
-                                        : NULL;
+                   : s->rx_fifo_count && data == s->rx_fifo[s->rx_fifo_head]
+                       ? s->rx_fifo[s->rx_fifo_head]
+                       : NULL;
     size_t alen = dlen, blen = ETH_FCS_LEN;
 
     if (!tulip_read_desc(s, addr, d)) {
@@ -515,16 +518,19 @@ static RxResult tulip_rx_frame(Tulip *s, const uint8_t *frame, size_t len,
     }
     p = tulip_rx_prepare(s, frame, &len, dt, &flags);
     if (s->cfg.rate_mbps && dt == 0) {
-        /* Paced: the frame is stored when its last bit has arrived. */
-        if (p != s->rx_fifo) {
-            memcpy(s->rx_fifo, p, len);
+        /*
+         * Paced: frames follow each other on the wire; each is stored when
+         * its last bit has arrived.  The caller checked there is room.
+         */
+        unsigned slot = (s->rx_fifo_head + s->rx_fifo_count) % RX_BACKLOG;
+        memcpy(s->rx_fifo[slot], p, len);
+        s->rx_fifo_len[slot] = len;
+        s->rx_fifo_flags[slot] = flags;
+        if (s->rx_fifo_count++ == 0) {
+            /* The data DMA overlaps the wire; closing follows the end. */
+            timer_mod_in_ns(&s->rx_timer,
+                            tulip_wire_ns(s, len) + DESC_CLOSE_NS);
         }
-        s->rx_fifo_len = len;
-        s->rx_fifo_flags = flags;
-        s->rx_busy = true;
-        s->rx_state = RS_WAIT;
-        /* The data DMA overlaps the wire; closing follows the last bit. */
-        timer_mod_in_ns(&s->rx_timer, tulip_wire_ns(s, len) + DESC_CLOSE_NS);
         return RX_STORED;
     }
     r = tulip_rx_store(s, p, len, flags);
@@ -539,19 +545,32 @@ static RxResult tulip_rx_frame(Tulip *s, const uint8_t *frame, size_t len,
 static void tulip_rx_timer_cb(void *opaque)
 {
     Tulip *s = opaque;
+    unsigned h = s->rx_fifo_head;
     RxResult r;
 
-    s->rx_busy = false;
-    if (s->rx_state == RS_STOPPED) {
+    if (!s->rx_fifo_count || s->rx_state == RS_STOPPED) {
         return; /* halted by a bus error or reset meanwhile */
     }
-    r = tulip_rx_store(s, s->rx_fifo, s->rx_fifo_len, s->rx_fifo_flags);
+    r = tulip_rx_store(s, s->rx_fifo[h], s->rx_fifo_len[h],
+                       s->rx_fifo_flags[h]);
     if (r == RX_NO_DESC) {
-        /* Only if the guest broke the ring under us: the frame is lost. */
+        /* The ring ran out while it was arriving: a missed frame. */
         tulip_count_missed(s);
     }
+    s->rx_fifo_head = (h + 1) % RX_BACKLOG;
+    s->rx_fifo_count--;
     if (r != RX_FAILED) {
         tulip_rx_after_frame(s); /* a pending stop completes here */
+    }
+    if (s->rx_state == RS_STOPPED) {
+        /* Stopped behind this frame: the ones still queued are lost. */
+        for (; s->rx_fifo_count; s->rx_fifo_count--) {
+            tulip_count_missed(s);
+        }
+    } else if (s->rx_fifo_count) {
+        timer_mod_in_ns(&s->rx_timer,
+                        tulip_wire_ns(s, s->rx_fifo_len[s->rx_fifo_head]) +
+                            DESC_CLOSE_NS);
     }
     tulip_update_irq(s);
     tulip_rx_flush(s);
@@ -595,7 +614,7 @@ static void tulip_rx_stop(Tulip *s)
     if (s->rx_state == RS_STOPPED) {
         return;
     }
-    if (s->rx_busy) {
+    if (s->rx_fifo_count) {
         s->rx_stop_pending = true; /* finish the frame in progress */
         return;
     }
@@ -610,7 +629,7 @@ static void tulip_rx_halt(Tulip *s)
 {
     timer_del(&s->rx_timer);
     timer_del(&s->rx_poll_timer);
-    s->rx_busy = false;
+    s->rx_fifo_count = 0;
     s->rx_stop_pending = false;
     s->rx_state = RS_STOPPED;
 }
@@ -1259,8 +1278,8 @@ static ssize_t tulip_net_receive(NetPort *p, const uint8_t *frame, size_t len)
         }
         return (ssize_t)len;
     }
-    if (s->rx_busy) {
-        s->rx_refused = true; /* paced: still receiving the previous one */
+    if (s->rx_fifo_count == RX_BACKLOG) {
+        s->rx_refused = true; /* paced: the wire is booked up */
         return 0;
     }
     r = tulip_rx_frame(s, frame, len, 0);
