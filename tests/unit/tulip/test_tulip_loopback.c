@@ -91,3 +91,25 @@ Test(tulip_loopback, normal_mode_does_not_loop)
     cr_assert_eq(net_recorder_count(tm->wire), 1);
     cr_assert_eq(ram_r32(tm, drv_rx_desc(&d, 0)) >> 31, 1);
 }
+
+/* The loopback pair as a cable between the NIC and a recording host. */
+Test(tulip_loopback, loop_pair_carries_frames_both_ways)
+{
+    uint8_t f[100];
+    NetLoopPair *pair = net_loop_pair_new(tm->clock, "cable");
+    net_port_connect(tulip_port(tm->nic), net_loop_pair_end(pair, 0));
+    net_port_connect(net_loop_pair_end(pair, 1), net_recorder_port(tm->wire));
+    send(other, 4);
+    cr_assert_eq(net_recorder_count(tm->wire), 1);
+    cr_assert_eq(net_loop_pair_carried(pair, 0), 1);
+    drv_make_frame(f, sizeof(f), mac, other, 5);
+    cr_assert_gt(net_recorder_inject(tm->wire, f, sizeof(f)), 0);
+    cr_assert_eq(ram_r32(tm, drv_rx_desc(&d, 0)) >> 31, 0, "received");
+    cr_assert_eq(net_loop_pair_carried(pair, 1), 1);
+    /* unplugging one end of the cable unplugs the other */
+    net_port_set_link(net_loop_pair_end(pair, 1), false);
+    cr_assert_not(net_port_link_up(net_loop_pair_end(pair, 0)));
+    net_port_disconnect(tulip_port(tm->nic));
+    net_port_disconnect(net_recorder_port(tm->wire));
+    net_loop_pair_free(pair);
+}

@@ -581,12 +581,44 @@ Test(tulip_rx, paced_reception_takes_wire_time)
     cr_assert_eq(net_recorder_inject(tm->wire, f, sizeof(f)), 1514);
     tm_step_ns(tm, 120000);
     cr_assert_eq(ram_r32(tm, drv_rx_desc(&d, 0)) >> 31, 1, "still arriving");
-    cr_assert_eq(net_recorder_inject(tm->wire, f, sizeof(f)), 0,
-                 "next frame waits for the wire");
+    cr_assert_eq(net_recorder_inject(tm->wire, f, sizeof(f)), 1514,
+                 "the next one queues behind it");
     tm_step_ns(tm, 10000);
     check_rx(0, f, sizeof(f));
-    tm_step_ns(tm, 130000);
+    cr_assert_eq(ram_r32(tm, drv_rx_desc(&d, 1)) >> 31, 1, "on the wire");
+    tm_step_ns(tm, 125000);
     check_rx(1, f, sizeof(f));
+}
+
+Test(tulip_rx, paced_burst_is_serialised_and_bounded)
+{
+    uint8_t f[100];
+    TulipConfig cfg;
+    tm_free(tm);
+    tulip_config_default(&cfg);
+    cfg.rate_mbps = 100;
+    tm = tm_new(&cfg);
+    tm_probe(tm);
+    drv_open(&d, tm, cfg.mac, 64, 4, 1536, false);
+    drv_make_frame(f, sizeof(f), cfg.mac, peer, 1);
+    int accepted = 0, held = 0, dropped = 0;
+    for (int n = 0; n < 40; n++) {
+        ssize_t r = net_recorder_inject(tm->wire, f, sizeof(f));
+        accepted += r > 0;
+        held += r == 0;
+        dropped += r < 0;
+    }
+    cr_assert_eq(accepted, 32, "a backlog of 32 frames");
+    cr_assert_eq(held, 1);
+    cr_assert_eq(dropped, 7, "beyond it the layer drops and counts");
+    /* 124 byte times at 80 ns, plus the descriptor close, per frame */
+    tm_step_ns(tm, 10040 * 10 + 500);
+    cr_assert_eq(ram_r32(tm, drv_rx_desc(&d, 9)) >> 31, 0, "ten frames in");
+    cr_assert_eq(ram_r32(tm, drv_rx_desc(&d, 10)) >> 31, 1, "not eleven");
+    tm_step_ns(tm, 10040 * 30);
+    cr_assert_eq(ram_r32(tm, drv_rx_desc(&d, 32)) >> 31, 0, "held one too");
+    cr_assert_eq(ram_r32(tm, drv_rx_desc(&d, 33)) >> 31, 1);
+    cr_assert_eq(csr_r(tm, 8), 0, "no descriptor was ever missing");
 }
 
 Test(tulip_rx, stored_fcs_is_the_ethernet_crc_for_every_length)
@@ -630,4 +662,40 @@ Test(tulip_rx, software_reset_drops_a_held_frame_quietly)
     tm_step_ns(tm, 10000);
     cr_assert_eq(net_port_queued(tulip_port(tm->nic)), 0);
     cr_assert_eq(csr_r(tm, 8), 0, "reset clears the counter");
+}
+
+Test(tulip_rx, stop_during_a_paced_frame_finishes_it_then_rps)
+{
+    uint8_t f[1000];
+    TulipConfig cfg;
+    tm_free(tm);
+    tulip_config_default(&cfg);
+    cfg.rate_mbps = 10;
+    tm = tm_new(&cfg);
+    tm_probe(tm);
+    drv_open(&d, tm, cfg.mac, 4, 4, 1536, false);
+    drv_make_frame(f, sizeof(f), cfg.mac, peer, 1);
+    net_recorder_inject(tm->wire, f, sizeof(f));
+    tm_step_ns(tm, 100000);
+    csr_w(tm, 6, DRV_CSR6_MII | 0x2000); /* SR off mid-frame */
+    cr_assert_neq((csr_r(tm, 5) >> 17) & 7, 0, "still receiving");
+    cr_assert_eq(csr_r(tm, 5) & 0x100, 0);
+    tm_step_ns(tm, 1000000);
+    check_rx(0, f, sizeof(f));
+    cr_assert_eq((csr_r(tm, 5) >> 17) & 7, 0);
+    cr_assert_eq(csr_r(tm, 5) & 0x100, 0x100, "RPS after the frame");
+}
+
+Test(tulip_rx, descriptor_skip_length_applies_to_the_receive_ring)
+{
+    uint8_t f[100];
+    drv_reset(tm, 0x01A08000 | 5 << 2); /* DSL = 5 longwords */
+    drv_rings(&d, tm, 3, 2, 1536, false, 5);
+    csr_w(tm, 6, DRV_CSR6_MII | 0x2 | 0x40);
+    for (int n = 0; n < 4; n++) {
+        drv_make_frame(f, sizeof(f), mac, peer, (uint8_t)n);
+        net_recorder_inject(tm->wire, f, sizeof(f));
+        cr_assert_eq(ram_r32(tm, drv_rx_desc(&d, n % 3)) >> 31, 0);
+        drv_rx_post(&d, n % 3);
+    }
 }
