@@ -1,0 +1,3 @@
+%include "lib.inc"
+test_main:
+    FINISH
