@@ -19,11 +19,13 @@
 
 static void cpu_code_written(void *opaque, uint32_t ram_page)
 {
-    /* Instructions are decoded from guest memory each time they run, so a
-     * write to code needs no invalidation beyond the fetch window. */
     Cpu *c = opaque;
-    (void)ram_page;
-    c->fetch_page = TLB_NONE;
+    cpu_icache_invalidate(c, ram_page);
+}
+
+static uint64_t c_ram_pages(MemMap *mem)
+{
+    return mem_ram_size(mem) >> 12;
 }
 
 Cpu *cpu_new(MemMap *mem, Bus *io, Clock *clock, const IntrSource *intr,
@@ -35,6 +37,8 @@ Cpu *cpu_new(MemMap *mem, Bus *io, Clock *clock, const IntrSource *intr,
         return NULL;
     }
     Cpu *c = g_malloc0(sizeof(*c));
+    c->icache = g_new0(DInsn, ICACHE_SIZE);
+    c->code_map = g_new0(uint32_t, c_ram_pages(mem));
     c->mem = mem;
     c->ram = mem_ram_base(mem);
     c->ram_size = mem_ram_size(mem);
@@ -54,6 +58,8 @@ void cpu_free(Cpu *c)
         return;
     }
     mem_set_code_write_hook(c->mem, NULL, NULL);
+    g_free(c->icache);
+    g_free(c->code_map);
     g_free(c);
 }
 
@@ -263,6 +269,7 @@ CpuStop cpu_run(Cpu *c, uint64_t until_cycle)
         }
     }
     for (;;) {
+        bool single = false;
         if (G_UNLIKELY(c->check_intr)) {
             c->check_intr = false;
             if (c->exit_request) {
@@ -271,8 +278,10 @@ CpuStop cpu_run(Cpu *c, uint64_t until_cycle)
                 return CPU_STOP_EXIT;
             }
             if (c->shadow) {
+                /* one more instruction before INTR is looked at */
                 c->shadow = false;
                 c->check_intr = true;
+                single = true;
             } else if ((c->eflags & CPU_FLAG_IF) && c->intr.pending &&
                        c->intr.pending(c->intr.opaque)) {
                 take_interrupt(c);
@@ -285,8 +294,7 @@ CpuStop cpu_run(Cpu *c, uint64_t until_cycle)
         if (G_UNLIKELY(c->cycles_left == 0)) {
             break;
         }
-        c->cycles_left--;
-        cpu_exec_one(c);
+        cpu_exec_loop(c, single);
     }
     cpu_sync_clock(c);
     return CPU_STOP_LIMIT;

@@ -28,10 +28,42 @@
 typedef struct TlbEntry {
     uint32_t tag_r;   /* page readable (and executable) through host ptr */
     uint32_t tag_w;   /* page writable through host ptr */
+    uint32_t tag_wc;  /* writable, but holds cached code: check chunks */
     uintptr_t addend; /* host address = addend + linear address */
     uint32_t phys;    /* physical page */
+    uint32_t ram;     /* RAM offset of the page, TLB_NONE if not RAM */
     bool global;
 } TlbEntry;
+
+/*
+ * A decoded instruction, cached by the RAM offset of its first byte.
+ * Only instructions wholly inside one RAM page are cached; a write to a
+ * page holding cached code clears the page's entries (tags only, so an
+ * instruction that rewrites itself finishes with its decoded form).
+ */
+typedef struct DInsn {
+    uint32_t tag;  /* RAM offset of the first byte */
+    uint8_t mode;  /* 0: invalid, 1: 16-bit code, 2: 32-bit code */
+    uint8_t len;   /* total length with prefixes */
+    uint16_t op;   /* 0x00-0xFF, 0x100 + second byte for 0F xx */
+    uint8_t flags; /* DI_* */
+    uint8_t modrm;
+    int8_t seg;                 /* segment override, -1 when none */
+    int8_t eseg;                /* segment of the memory operand */
+    uint8_t base, index, scale; /* 8: no register */
+    uint8_t fast;               /* FAST_* handler, 0: generic */
+    uint32_t disp;
+    uint8_t imm[8]; /* immediate bytes in instruction order */
+} DInsn;
+
+#define DI_OP32  0x01
+#define DI_AD32  0x02
+#define DI_REPZ  0x04 /* F3 */
+#define DI_REPNZ 0x08 /* F2 */
+#define DI_MEM   0x10 /* ModRM with a memory operand */
+
+#define ICACHE_BITS 18
+#define ICACHE_SIZE (1u << ICACHE_BITS)
 
 /* Lazy flag operations: how to derive CF/PF/AF/ZF/SF/OF from cc_*. */
 enum {
@@ -69,9 +101,9 @@ enum {
 struct Cpu {
     /* Hot state first. */
     union {
-        uint32_t r[8];
-        uint16_t r16[16];
-        uint8_t r8[32];
+        uint32_t r[9]; /* r[8] stays 0: "no register" in addressing */
+        uint16_t r16[18];
+        uint8_t r8[36];
     } g;
     uint32_t eip;
     uint32_t eflags; /* arithmetic bits stale unless cc_op == CC_EFLAGS */
@@ -93,6 +125,11 @@ struct Cpu {
     /* Code fetch window: one linear page that is directly readable. */
     uint32_t fetch_page; /* linear page, TLB_NONE when invalid */
     const uint8_t *fetch_host;
+    uint32_t fetch_ram; /* RAM offset of that page, TLB_NONE for ROM */
+    DInsn *icache;      /* ICACHE_SIZE entries */
+    DInsn scratch;      /* an instruction that is not cached */
+    uint32_t *code_map; /* per RAM page: 128-byte chunks with cached code */
+    uint64_t icache_flushes;
 
     /* Instruction being executed. */
     uint32_t insn_eip; /* EIP at the start (faults restart here) */
@@ -338,7 +375,12 @@ static inline unsigned cpu_iopl(const Cpu *c)
 }
 
 /* ---- exec.c ---- */
-void cpu_exec_one(Cpu *c);
+/* Execute instructions until the budget is used or check_intr is set
+ * (just one with single). */
+void cpu_exec_loop(Cpu *c, bool single);
+void cpu_icache_invalidate(Cpu *c, uint32_t ram_page);
+/* A CPU store hit [ram_off, ram_off + size) of a page holding code. */
+void cpu_code_write(Cpu *c, uint32_t ram_off, unsigned size);
 
 /* ---- fpu.c ---- */
 void cpu_fpu_exec(Cpu *c, uint8_t op, uint8_t modrm, uint32_t ea, int seg,

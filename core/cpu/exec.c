@@ -1,11 +1,13 @@
 /*
  * tulipvm: x86 instruction decoder and integer semantics.
  *
- * One call of cpu_exec_one() decodes prefixes, ModRM/SIB and immediates
- * straight from the code page (through the fetch window) and executes the
- * instruction.  Memory operands that are read, modified and written are
- * first translated for writing, so a faulting write cannot leave flags
- * or registers half updated.
+ * Decoding (prefixes, ModRM/SIB/displacement, immediates) happens once per
+ * instruction: the result is cached by the RAM offset of the instruction
+ * (DInsn, cpu_internal.h) and reused until a write to that page drops it.
+ * Execution recomputes the effective address from the current registers
+ * and reads immediates from the cached bytes.  Memory operands that are
+ * read, modified and written are first translated for writing, so a
+ * faulting write cannot leave flags or registers half updated.
  *
  * Not modelled: the trap flag (single-step), debug breakpoints, alignment
  * checks, MMX/SSE and anything else beyond the i586 integer set (#UD).
@@ -20,7 +22,41 @@ typedef struct Dec {
     uint8_t mod, reg, rm;
     int8_t eseg;
     uint32_t ea;
+    const uint8_t *ip; /* next immediate byte */
+    const DInsn *di;
 } Dec;
+
+/* Immediates come from the decoded instruction, in encoding order. */
+static inline uint8_t ifetch8(Dec *d)
+{
+    return *d->ip++;
+}
+
+static inline uint16_t ifetch16(Dec *d)
+{
+    uint16_t v = (uint16_t)(d->ip[0] | d->ip[1] << 8);
+    d->ip += 2;
+    return v;
+}
+
+static inline uint32_t ifetch32(Dec *d)
+{
+    uint32_t v = ld_le(d->ip, 4);
+    d->ip += 4;
+    return v;
+}
+
+static inline uint32_t iimm(Dec *d, unsigned size)
+{
+    return size == 1 ? ifetch8(d) : size == 2 ? ifetch16(d) : ifetch32(d);
+}
+
+static inline uint32_t ea_calc(const Cpu *c, const DInsn *di)
+{
+    uint32_t ea =
+        c->g.r[di->base] + (c->g.r[di->index] << di->scale) + di->disp;
+    return (di->flags & DI_AD32) ? ea : ea & 0xFFFF;
+}
 
 /* ---- registers ---- */
 
@@ -66,105 +102,6 @@ static inline uint32_t szmask(unsigned size)
     return size == 4 ? 0xFFFFFFFFu : (1u << (size * 8)) - 1;
 }
 
-/* ---- decoding ---- */
-
-static void decode_ea16(Cpu *c, Dec *d)
-{
-    uint32_t ea;
-    int seg = CPU_DS;
-    const uint32_t *r = c->g.r;
-    switch (d->rm) {
-    case 0:
-        ea = r[CPU_EBX] + r[CPU_ESI];
-        break;
-    case 1:
-        ea = r[CPU_EBX] + r[CPU_EDI];
-        break;
-    case 2:
-        ea = r[CPU_EBP] + r[CPU_ESI];
-        seg = CPU_SS;
-        break;
-    case 3:
-        ea = r[CPU_EBP] + r[CPU_EDI];
-        seg = CPU_SS;
-        break;
-    case 4:
-        ea = r[CPU_ESI];
-        break;
-    case 5:
-        ea = r[CPU_EDI];
-        break;
-    case 6:
-        if (d->mod == 0) {
-            ea = fetch16(c);
-        } else {
-            ea = r[CPU_EBP];
-            seg = CPU_SS;
-        }
-        break;
-    default:
-        ea = r[CPU_EBX];
-        break;
-    }
-    if (d->mod == 1) {
-        ea += (uint32_t)(int8_t)fetch8(c);
-    } else if (d->mod == 2) {
-        ea += fetch16(c);
-    }
-    d->ea = ea & 0xFFFF;
-    d->eseg = d->seg >= 0 ? d->seg : seg;
-}
-
-static void decode_ea32(Cpu *c, Dec *d)
-{
-    uint32_t ea;
-    int seg = CPU_DS;
-    unsigned base = d->rm;
-    if (base == 4) {
-        uint8_t sib = fetch8(c);
-        unsigned idx = (sib >> 3) & 7;
-        base = sib & 7;
-        ea = idx == 4 ? 0 : c->g.r[idx] << (sib >> 6);
-        if (base == 5 && d->mod == 0) {
-            ea += fetch32(c);
-        } else {
-            ea += c->g.r[base];
-            if (base == CPU_ESP || base == CPU_EBP) {
-                seg = CPU_SS;
-            }
-        }
-    } else if (base == 5 && d->mod == 0) {
-        ea = fetch32(c);
-    } else {
-        ea = c->g.r[base];
-        if (base == CPU_EBP) {
-            seg = CPU_SS;
-        }
-    }
-    if (d->mod == 1) {
-        ea += (uint32_t)(int8_t)fetch8(c);
-    } else if (d->mod == 2) {
-        ea += fetch32(c);
-    }
-    d->ea = ea;
-    d->eseg = d->seg >= 0 ? d->seg : seg;
-}
-
-static inline void decode_modrm(Cpu *c, Dec *d)
-{
-    uint8_t m = fetch8(c);
-    d->mod = m >> 6;
-    d->reg = (m >> 3) & 7;
-    d->rm = m & 7;
-    if (d->mod != 3) {
-        if (d->ad32) {
-            decode_ea32(c, d);
-        } else {
-            decode_ea16(c, d);
-        }
-    }
-}
-
 static inline uint32_t rm_rd(Cpu *c, const Dec *d, unsigned size)
 {
     if (d->mod == 3) {
@@ -206,18 +143,6 @@ static inline void rmw_wr(Cpu *c, const Dec *d, unsigned size, uint32_t lin,
         reg_wr(c, size, d->rm, v);
     } else {
         lin_write(c, lin, v, size);
-    }
-}
-
-static inline uint32_t imm(Cpu *c, unsigned size)
-{
-    switch (size) {
-    case 1:
-        return fetch8(c);
-    case 2:
-        return fetch16(c);
-    default:
-        return fetch32(c);
     }
 }
 
@@ -906,7 +831,7 @@ static void bcd_op(Cpu *c, uint8_t op)
 
 /* ---- the instruction ---- */
 
-static void ud(Cpu *c)
+static G_NORETURN void ud(Cpu *c)
 {
     cpu_raise_noerr(c, CPU_EXC_UD);
 }
@@ -920,62 +845,28 @@ static void need_cpl0(Cpu *c)
 
 static void exec_0f(Cpu *c, Dec *d);
 
-void cpu_exec_one(Cpu *c)
+static void exec_insn(Cpu *c, const DInsn *di)
 {
     Dec d;
-    uint8_t b;
-    unsigned npfx = 0;
+    uint8_t b = (uint8_t)di->op;
 
-    c->insn_eip = c->eip;
-    c->insn_esp = c->g.r[CPU_ESP];
-    c->next_eip = c->eip;
-    d.op32 = d.ad32 = c->code32;
-    d.seg = -1;
-    d.rep = 0;
-    d.mod = 3;
-    d.rm = d.reg = 0;
-
-    for (;;) {
-        b = fetch8(c);
-        switch (b) {
-        case 0x26:
-            d.seg = CPU_ES;
-            break;
-        case 0x2E:
-            d.seg = CPU_CS;
-            break;
-        case 0x36:
-            d.seg = CPU_SS;
-            break;
-        case 0x3E:
-            d.seg = CPU_DS;
-            break;
-        case 0x64:
-            d.seg = CPU_FS;
-            break;
-        case 0x65:
-            d.seg = CPU_GS;
-            break;
-        case 0x66:
-            d.op32 = !c->code32;
-            break;
-        case 0x67:
-            d.ad32 = !c->code32;
-            break;
-        case 0xF0:
-            break; /* LOCK: a single CPU is always atomic */
-        case 0xF2:
-        case 0xF3:
-            d.rep = b;
-            break;
-        default:
-            goto opcode;
-        }
-        if (++npfx >= 15) {
-            cpu_raise(c, CPU_EXC_GP, 0);
-        }
+    c->next_eip = c->eip + di->len;
+    d.di = di;
+    d.ip = di->imm;
+    d.op32 = di->flags & DI_OP32;
+    d.ad32 = di->flags & DI_AD32;
+    d.seg = di->seg;
+    d.rep = (di->flags & DI_REPZ) ? 0xF3 : (di->flags & DI_REPNZ) ? 0xF2 : 0;
+    d.mod = di->modrm >> 6;
+    d.reg = (di->modrm >> 3) & 7;
+    d.rm = di->modrm & 7;
+    d.eseg = di->eseg;
+    d.ea = (di->flags & DI_MEM) ? ea_calc(c, di) : 0;
+    if (di->op >= 0x100) {
+        exec_0f(c, &d);
+        c->eip = c->next_eip;
+        return;
     }
-opcode:;
     unsigned osz = d.op32 ? 4 : 2;
     unsigned size;
     uint32_t v, t, lin = 0;
@@ -999,7 +890,6 @@ opcode:;
     case 0x38:
     case 0x39:
         size = (b & 1) ? osz : 1;
-        decode_modrm(c, &d);
         alu_rm(c, &d, b >> 3, size, reg_rd(c, size, d.reg));
         break;
     case 0x02:
@@ -1019,7 +909,6 @@ opcode:;
     case 0x3A:
     case 0x3B:
         size = (b & 1) ? osz : 1;
-        decode_modrm(c, &d);
         v = rm_rd(c, &d, size);
         t = alu(c, b >> 3, size, reg_rd(c, size, d.reg), v);
         if ((b >> 3) != 7) {
@@ -1043,7 +932,7 @@ opcode:;
     case 0x3C:
     case 0x3D:
         size = (b & 1) ? osz : 1;
-        v = imm(c, size);
+        v = iimm(&d, size);
         t = alu(c, b >> 3, size, reg_rd(c, size, CPU_EAX), v);
         if ((b >> 3) != 7) {
             reg_wr(c, size, CPU_EAX, t);
@@ -1136,7 +1025,6 @@ opcode:;
         break;
     }
     case 0x62: { /* BOUND */
-        decode_modrm(c, &d);
         if (d.mod == 3) {
             ud(c);
         }
@@ -1154,7 +1042,6 @@ opcode:;
         if (!c->pe) {
             ud(c);
         }
-        decode_modrm(c, &d);
         v = rmw_rd(c, &d, 2, &lin);
         t = reg_rd(c, 2, d.reg);
         if ((v & 3) < (t & 3)) {
@@ -1166,16 +1053,15 @@ opcode:;
         break;
     }
     case 0x68:
-        push(c, imm(c, osz), osz);
+        push(c, iimm(&d, osz), osz);
         break;
     case 0x6A:
-        push(c, (uint32_t)(int8_t)fetch8(c), osz);
+        push(c, (uint32_t)(int8_t)ifetch8(&d), osz);
         break;
     case 0x69:
     case 0x6B:
-        decode_modrm(c, &d);
         v = rm_rd(c, &d, osz);
-        t = b == 0x69 ? imm(c, osz) : (uint32_t)(int8_t)fetch8(c);
+        t = b == 0x69 ? iimm(&d, osz) : (uint32_t)(int8_t)ifetch8(&d);
         reg_wr(c, osz, d.reg, imul3(c, osz, v, t));
         break;
     case 0x6C:
@@ -1210,7 +1096,7 @@ opcode:;
     case 0x7D:
     case 0x7E:
     case 0x7F:
-        v = (uint32_t)(int8_t)fetch8(c);
+        v = (uint32_t)(int8_t)ifetch8(&d);
         if (cpu_cond(c, b & 15)) {
             jump(c, &d, c->next_eip + v);
         }
@@ -1220,20 +1106,17 @@ opcode:;
     case 0x82:
     case 0x83:
         size = (b & 1) ? osz : 1;
-        decode_modrm(c, &d);
-        v = b == 0x83 ? (uint32_t)(int8_t)fetch8(c) : imm(c, size);
+        v = b == 0x83 ? (uint32_t)(int8_t)ifetch8(&d) : iimm(&d, size);
         alu_rm(c, &d, d.reg, size, v);
         break;
     case 0x84:
     case 0x85:
         size = (b & 1) ? osz : 1;
-        decode_modrm(c, &d);
         alu(c, 4, size, rm_rd(c, &d, size), reg_rd(c, size, d.reg));
         break;
     case 0x86:
     case 0x87:
         size = (b & 1) ? osz : 1;
-        decode_modrm(c, &d);
         v = rmw_rd(c, &d, size, &lin);
         rmw_wr(c, &d, size, lin, reg_rd(c, size, d.reg));
         reg_wr(c, size, d.reg, v);
@@ -1241,17 +1124,14 @@ opcode:;
     case 0x88:
     case 0x89:
         size = (b & 1) ? osz : 1;
-        decode_modrm(c, &d);
         rm_wr(c, &d, size, reg_rd(c, size, d.reg));
         break;
     case 0x8A:
     case 0x8B:
         size = (b & 1) ? osz : 1;
-        decode_modrm(c, &d);
         reg_wr(c, size, d.reg, rm_rd(c, &d, size));
         break;
     case 0x8C:
-        decode_modrm(c, &d);
         if (d.reg > 5) {
             ud(c);
         }
@@ -1262,14 +1142,12 @@ opcode:;
         }
         break;
     case 0x8D:
-        decode_modrm(c, &d);
         if (d.mod == 3) {
             ud(c);
         }
         reg_wr(c, osz, d.reg, d.ea);
         break;
     case 0x8E:
-        decode_modrm(c, &d);
         if (d.reg > 5 || d.reg == CPU_CS) {
             ud(c);
         }
@@ -1283,7 +1161,9 @@ opcode:;
         v = mem_rd(c, CPU_SS, sp_get(c), osz);
         /* The address is computed with ESP already incremented. */
         sp_set(c, sp_get(c) + osz);
-        decode_modrm(c, &d);
+        if (di->flags & DI_MEM) {
+            d.ea = ea_calc(c, di);
+        }
         rm_wr(c, &d, osz, v);
         break;
     case 0x90:
@@ -1314,8 +1194,8 @@ opcode:;
         }
         break;
     case 0x9A: {
-        uint32_t off = imm(c, osz);
-        uint16_t sel = fetch16(c);
+        uint32_t off = iimm(&d, osz);
+        uint16_t sel = ifetch16(&d);
         cpu_far_call(c, sel, off, d.op32);
         break;
     }
@@ -1359,7 +1239,7 @@ opcode:;
     case 0xA2:
     case 0xA3: {
         size = (b & 1) ? osz : 1;
-        uint32_t off = d.ad32 ? fetch32(c) : fetch16(c);
+        uint32_t off = d.ad32 ? ifetch32(&d) : ifetch16(&d);
         int s = d.seg >= 0 ? d.seg : CPU_DS;
         if (b < 0xA2) {
             reg_wr(c, size, CPU_EAX, mem_rd(c, s, off, size));
@@ -1371,7 +1251,7 @@ opcode:;
     case 0xA8:
     case 0xA9:
         size = (b & 1) ? osz : 1;
-        alu(c, 4, size, reg_rd(c, size, CPU_EAX), imm(c, size));
+        alu(c, 4, size, reg_rd(c, size, CPU_EAX), iimm(&d, size));
         break;
     case 0xB0:
     case 0xB1:
@@ -1381,7 +1261,7 @@ opcode:;
     case 0xB5:
     case 0xB6:
     case 0xB7:
-        reg_wr(c, 1, b & 7, fetch8(c));
+        reg_wr(c, 1, b & 7, ifetch8(&d));
         break;
     case 0xB8:
     case 0xB9:
@@ -1391,29 +1271,26 @@ opcode:;
     case 0xBD:
     case 0xBE:
     case 0xBF:
-        reg_wr(c, osz, b & 7, imm(c, osz));
+        reg_wr(c, osz, b & 7, iimm(&d, osz));
         break;
     case 0xC0:
     case 0xC1:
         size = (b & 1) ? osz : 1;
-        decode_modrm(c, &d);
-        grp2(c, &d, size, fetch8(c));
+        grp2(c, &d, size, ifetch8(&d));
         break;
     case 0xD0:
     case 0xD1:
         size = (b & 1) ? osz : 1;
-        decode_modrm(c, &d);
         grp2(c, &d, size, 1);
         break;
     case 0xD2:
     case 0xD3:
         size = (b & 1) ? osz : 1;
-        decode_modrm(c, &d);
         grp2(c, &d, size, c->g.r8[CPU_ECX * 4]);
         break;
     case 0xC2:
     case 0xC3: {
-        uint16_t extra = b == 0xC2 ? fetch16(c) : 0;
+        uint16_t extra = b == 0xC2 ? ifetch16(&d) : 0;
         v = mem_rd(c, CPU_SS, sp_get(c), osz);
         jump(c, &d, v);
         sp_set(c, sp_get(c) + osz + extra);
@@ -1421,7 +1298,6 @@ opcode:;
     }
     case 0xC4:
     case 0xC5: {
-        decode_modrm(c, &d);
         if (d.mod == 3) {
             ud(c);
         }
@@ -1435,12 +1311,11 @@ opcode:;
     case 0xC6:
     case 0xC7:
         size = (b & 1) ? osz : 1;
-        decode_modrm(c, &d);
-        rm_wr(c, &d, size, imm(c, size));
+        rm_wr(c, &d, size, iimm(&d, size));
         break;
     case 0xC8: { /* ENTER */
-        uint16_t frame = fetch16(c);
-        unsigned level = fetch8(c) & 31;
+        uint16_t frame = ifetch16(&d);
+        unsigned level = ifetch8(&d) & 31;
         uint32_t m = c->stack32 ? 0xFFFFFFFFu : 0xFFFF;
         uint32_t sp = sp_get(c);
         uint32_t bp = c->stack32 ? c->g.r[CPU_EBP] : c->g.r16[CPU_EBP * 2];
@@ -1475,13 +1350,13 @@ opcode:;
     }
     case 0xCA:
     case 0xCB:
-        cpu_far_ret(c, d.op32, b == 0xCA ? fetch16(c) : 0);
+        cpu_far_ret(c, d.op32, b == 0xCA ? ifetch16(&d) : 0);
         break;
     case 0xCC:
         soft_int(c, CPU_EXC_BP);
         return;
     case 0xCD:
-        v = fetch8(c);
+        v = ifetch8(&d);
         soft_int(c, v);
         return;
     case 0xCE:
@@ -1494,7 +1369,7 @@ opcode:;
         cpu_iret(c, d.op32);
         break;
     case 0xD4: { /* AAM */
-        uint8_t base = fetch8(c);
+        uint8_t base = ifetch8(&d);
         if (base == 0) {
             cpu_raise_noerr(c, CPU_EXC_DE);
         }
@@ -1505,7 +1380,7 @@ opcode:;
         break;
     }
     case 0xD5: { /* AAD */
-        uint8_t base = fetch8(c);
+        uint8_t base = ifetch8(&d);
         uint8_t al = (uint8_t)(c->g.r8[0] + c->g.r8[1] * base);
         c->g.r16[0] = al;
         flags_result(c, 1, al, false, false, false);
@@ -1530,27 +1405,14 @@ opcode:;
     case 0xDC:
     case 0xDD:
     case 0xDE:
-    case 0xDF: {
-        uint8_t m = fetch8(c);
-        d.mod = m >> 6;
-        d.reg = (m >> 3) & 7;
-        d.rm = m & 7;
-        d.ea = 0;
-        d.eseg = CPU_DS;
-        if (d.mod != 3) {
-            if (d.ad32) {
-                decode_ea32(c, &d);
-            } else {
-                decode_ea16(c, &d);
-            }
-        }
-        cpu_fpu_exec(c, b, m, d.ea, d.eseg, !d.op32);
+    case 0xDF:
+        cpu_fpu_exec(c, b, di->modrm, d.ea, d.mod == 3 ? CPU_DS : d.eseg,
+                     !d.op32);
         break;
-    }
     case 0xE0:
     case 0xE1:
     case 0xE2: {
-        v = (uint32_t)(int8_t)fetch8(c);
+        v = (uint32_t)(int8_t)ifetch8(&d);
         uint32_t cnt = count_reg(c, &d) - 1;
         count_set(c, &d, cnt);
         bool go = cnt != 0;
@@ -1565,7 +1427,7 @@ opcode:;
         break;
     }
     case 0xE3:
-        v = (uint32_t)(int8_t)fetch8(c);
+        v = (uint32_t)(int8_t)ifetch8(&d);
         if (count_reg(c, &d) == 0) {
             jump(c, &d, c->next_eip + v);
         }
@@ -1573,14 +1435,14 @@ opcode:;
     case 0xE4:
     case 0xE5:
         size = (b & 1) ? osz : 1;
-        v = fetch8(c);
+        v = ifetch8(&d);
         io_check(c);
         reg_wr(c, size, CPU_EAX, io_in(c, v, size));
         break;
     case 0xE6:
     case 0xE7:
         size = (b & 1) ? osz : 1;
-        v = fetch8(c);
+        v = ifetch8(&d);
         io_check(c);
         io_out(c, v, reg_rd(c, size, CPU_EAX), size);
         break;
@@ -1597,23 +1459,23 @@ opcode:;
         io_out(c, c->g.r16[CPU_EDX * 2], reg_rd(c, size, CPU_EAX), size);
         break;
     case 0xE8:
-        v = imm(c, osz);
+        v = iimm(&d, osz);
         t = c->next_eip + (d.op32 ? v : (uint32_t)(int16_t)v);
         push(c, c->next_eip, osz);
         jump(c, &d, t);
         break;
     case 0xE9:
-        v = imm(c, osz);
+        v = iimm(&d, osz);
         jump(c, &d, c->next_eip + (d.op32 ? v : (uint32_t)(int16_t)v));
         break;
     case 0xEA: {
-        uint32_t off = imm(c, osz);
-        uint16_t sel = fetch16(c);
+        uint32_t off = iimm(&d, osz);
+        uint16_t sel = ifetch16(&d);
         cpu_far_jump(c, sel, off, d.op32);
         break;
     }
     case 0xEB:
-        v = (uint32_t)(int8_t)fetch8(c);
+        v = (uint32_t)(int8_t)ifetch8(&d);
         jump(c, &d, c->next_eip + v);
         break;
     case 0xF1: /* INT1 / ICEBP */
@@ -1630,12 +1492,11 @@ opcode:;
     case 0xF6:
     case 0xF7:
         size = (b & 1) ? osz : 1;
-        decode_modrm(c, &d);
         switch (d.reg) {
         case 0:
         case 1:
             v = rm_rd(c, &d, size);
-            alu(c, 4, size, v, imm(c, size));
+            alu(c, 4, size, v, iimm(&d, size));
             break;
         case 2:
             v = rmw_rd(c, &d, size, &lin);
@@ -1684,7 +1545,6 @@ opcode:;
         c->eflags |= CPU_FLAG_DF;
         break;
     case 0xFE:
-        decode_modrm(c, &d);
         if (d.reg > 1) {
             ud(c);
         }
@@ -1693,7 +1553,6 @@ opcode:;
         rmw_wr(c, &d, 1, lin, t);
         break;
     case 0xFF:
-        decode_modrm(c, &d);
         switch (d.reg) {
         case 0:
         case 1: {
@@ -1734,9 +1593,6 @@ opcode:;
         default:
             ud(c);
         }
-        break;
-    case 0x0F:
-        exec_0f(c, &d);
         break;
     default:
         ud(c);
@@ -1783,7 +1639,7 @@ static void bt_op(Cpu *c, Dec *d, unsigned op, unsigned osz, uint32_t bit,
 
 static void exec_0f(Cpu *c, Dec *d)
 {
-    uint8_t b = fetch8(c);
+    uint8_t b = (uint8_t)d->di->op;
     unsigned osz = d->op32 ? 4 : 2;
     uint32_t v, t, lin = 0;
 
@@ -1792,7 +1648,6 @@ static void exec_0f(Cpu *c, Dec *d)
         if (!c->pe) {
             ud(c);
         }
-        decode_modrm(c, d);
         switch (d->reg) {
         case 0: /* SLDT */
         case 1: /* STR */
@@ -1822,7 +1677,6 @@ static void exec_0f(Cpu *c, Dec *d)
         }
         break;
     case 0x01:
-        decode_modrm(c, d);
         switch (d->reg) {
         case 0: /* SGDT */
         case 1: /* SIDT */
@@ -1885,7 +1739,6 @@ static void exec_0f(Cpu *c, Dec *d)
         if (!c->pe) {
             ud(c);
         }
-        decode_modrm(c, d);
         bool ok;
         v = cpu_lar_lsl(c, rm_rd(c, d, 2), b == 0x03, &ok);
         if (ok) {
@@ -1911,11 +1764,10 @@ static void exec_0f(Cpu *c, Dec *d)
     case 0x1D:
     case 0x1E:
     case 0x1F: /* NOPL */
-        decode_modrm(c, d);
         break;
     case 0x20:
     case 0x22: {
-        uint8_t m = fetch8(c);
+        uint8_t m = d->di->modrm;
         need_cpl0(c);
         unsigned cr = (m >> 3) & 7;
         if (b == 0x20) {
@@ -1927,7 +1779,7 @@ static void exec_0f(Cpu *c, Dec *d)
     }
     case 0x21:
     case 0x23: {
-        uint8_t m = fetch8(c);
+        uint8_t m = d->di->modrm;
         need_cpl0(c);
         unsigned dr = (m >> 3) & 7;
         if (dr == 4 || dr == 5) {
@@ -1972,7 +1824,6 @@ static void exec_0f(Cpu *c, Dec *d)
     case 0x4D:
     case 0x4E:
     case 0x4F:
-        decode_modrm(c, d);
         v = rm_rd(c, d, osz);
         if (cpu_cond(c, b & 15)) {
             reg_wr(c, osz, d->reg, v);
@@ -1994,7 +1845,7 @@ static void exec_0f(Cpu *c, Dec *d)
     case 0x8D:
     case 0x8E:
     case 0x8F:
-        v = d->op32 ? fetch32(c) : (uint32_t)(int16_t)fetch16(c);
+        v = d->op32 ? ifetch32(d) : (uint32_t)(int16_t)ifetch16(d);
         if (cpu_cond(c, b & 15)) {
             jump(c, d, c->next_eip + v);
         }
@@ -2015,7 +1866,6 @@ static void exec_0f(Cpu *c, Dec *d)
     case 0x9D:
     case 0x9E:
     case 0x9F:
-        decode_modrm(c, d);
         rm_wr(c, d, 1, cpu_cond(c, b & 15));
         break;
     case 0xA0:
@@ -2035,22 +1885,19 @@ static void exec_0f(Cpu *c, Dec *d)
     case 0xAB:
     case 0xB3:
     case 0xBB:
-        decode_modrm(c, d);
         bt_op(c, d, (b >> 3) & 3, osz, reg_rd(c, osz, d->reg), true);
         break;
     case 0xBA:
-        decode_modrm(c, d);
         if (d->reg < 4) {
             ud(c);
         }
-        bt_op(c, d, d->reg & 3, osz, fetch8(c), false);
+        bt_op(c, d, d->reg & 3, osz, ifetch8(d), false);
         break;
     case 0xA4:
     case 0xA5:
     case 0xAC:
     case 0xAD: {
-        decode_modrm(c, d);
-        unsigned cnt = (b & 1) ? c->g.r8[CPU_ECX * 4] : fetch8(c);
+        unsigned cnt = (b & 1) ? c->g.r8[CPU_ECX * 4] : ifetch8(d);
         if ((cnt & 31) == 0) {
             rm_rd(c, d, osz);
             break;
@@ -2061,14 +1908,12 @@ static void exec_0f(Cpu *c, Dec *d)
         break;
     }
     case 0xAF:
-        decode_modrm(c, d);
         v = rm_rd(c, d, osz);
         reg_wr(c, osz, d->reg, imul3(c, osz, reg_rd(c, osz, d->reg), v));
         break;
     case 0xB0:
     case 0xB1: { /* CMPXCHG */
         unsigned size = (b & 1) ? osz : 1;
-        decode_modrm(c, d);
         v = rmw_rd(c, d, size, &lin);
         uint32_t acc = reg_rd(c, size, CPU_EAX);
         if (((acc ^ v) & szmask(size)) == 0) {
@@ -2083,7 +1928,6 @@ static void exec_0f(Cpu *c, Dec *d)
     case 0xB2:
     case 0xB4:
     case 0xB5: {
-        decode_modrm(c, d);
         if (d->mod == 3) {
             ud(c);
         }
@@ -2100,14 +1944,12 @@ static void exec_0f(Cpu *c, Dec *d)
     case 0xBE:
     case 0xBF: {
         unsigned size = (b & 1) ? 2 : 1;
-        decode_modrm(c, d);
         v = rm_rd(c, d, size);
         reg_wr(c, osz, d->reg, b >= 0xBE ? sext(v, size) : v);
         break;
     }
     case 0xBC:
     case 0xBD: /* BSF / BSR (F3 prefix ignored: no BMI1) */
-        decode_modrm(c, d);
         v = rm_rd(c, d, osz) & szmask(osz);
         if (v == 0) {
             flags_set(c, CPU_FLAG_ZF, CPU_FLAG_ZF);
@@ -2121,7 +1963,6 @@ static void exec_0f(Cpu *c, Dec *d)
     case 0xC0:
     case 0xC1: { /* XADD */
         unsigned size = (b & 1) ? osz : 1;
-        decode_modrm(c, d);
         v = rmw_rd(c, d, size, &lin);
         uint32_t src = reg_rd(c, size, d->reg);
         t = v + src;
@@ -2132,7 +1973,6 @@ static void exec_0f(Cpu *c, Dec *d)
         break;
     }
     case 0xC7: { /* CMPXCHG8B */
-        decode_modrm(c, d);
         if (d->mod == 3 || d->reg != 1) {
             ud(c);
         }
@@ -2169,5 +2009,755 @@ static void exec_0f(Cpu *c, Dec *d)
     case 0x0B: /* UD2 */
     default:
         ud(c);
+    }
+}
+
+/* ---- decoder ---- */
+
+static bool op_has_modrm(unsigned op)
+{
+    if (op < 0x40) {
+        return (op & 7) < 4;
+    }
+    if (op < 0x100) {
+        return op == 0x62 || op == 0x63 || op == 0x69 || op == 0x6B ||
+               (op >= 0x80 && op <= 0x8F) || op == 0xC0 || op == 0xC1 ||
+               (op >= 0xC4 && op <= 0xC7) || (op >= 0xD0 && op <= 0xD3) ||
+               (op >= 0xD8 && op <= 0xDF) || op == 0xF6 || op == 0xF7 ||
+               op == 0xFE || op == 0xFF;
+    }
+    op &= 0xFF;
+    return op <= 0x03 || op == 0x0D || (op >= 0x18 && op <= 0x23) ||
+           (op >= 0x40 && op <= 0x4F) || (op >= 0x90 && op <= 0x9F) ||
+           (op >= 0xA3 && op <= 0xA5) || (op >= 0xAB && op <= 0xAF) ||
+           (op >= 0xB0 && op <= 0xB7) || (op >= 0xBA && op <= 0xC1) ||
+           op == 0xC7;
+}
+
+static unsigned op_imm_len(unsigned op, unsigned reg, bool op32, bool ad32)
+{
+    unsigned osz = op32 ? 4 : 2;
+    if (op >= 0x100) {
+        op &= 0xFF;
+        if (op >= 0x80 && op <= 0x8F) {
+            return osz;
+        }
+        return (op == 0xA4 || op == 0xAC || op == 0xBA) ? 1 : 0;
+    }
+    if (op < 0x40) {
+        return (op & 7) == 4 ? 1 : (op & 7) == 5 ? osz : 0;
+    }
+    switch (op) {
+    case 0x6A:
+    case 0x6B:
+    case 0x80:
+    case 0x82:
+    case 0x83:
+    case 0xA8:
+    case 0xC0:
+    case 0xC1:
+    case 0xC6:
+    case 0xCD:
+    case 0xD4:
+    case 0xD5:
+    case 0xE0:
+    case 0xE1:
+    case 0xE2:
+    case 0xE3:
+    case 0xE4:
+    case 0xE5:
+    case 0xE6:
+    case 0xE7:
+    case 0xEB:
+        return 1;
+    case 0x68:
+    case 0x69:
+    case 0x81:
+    case 0xA9:
+    case 0xC7:
+    case 0xE8:
+    case 0xE9:
+        return osz;
+    case 0x9A:
+    case 0xEA:
+        return osz + 2;
+    case 0xA0:
+    case 0xA1:
+    case 0xA2:
+    case 0xA3:
+        return ad32 ? 4 : 2;
+    case 0xC2:
+    case 0xCA:
+        return 2;
+    case 0xC8:
+        return 3;
+    case 0xF6:
+        return reg < 2 ? 1 : 0;
+    case 0xF7:
+        return reg < 2 ? osz : 0;
+    default:
+        if (op >= 0x70 && op <= 0x7F) {
+            return 1;
+        }
+        if (op >= 0xB0 && op <= 0xB7) {
+            return 1;
+        }
+        if (op >= 0xB8 && op <= 0xBF) {
+            return osz;
+        }
+        return 0;
+    }
+}
+
+static void decode_ea(Cpu *c, DInsn *di)
+{
+    unsigned mod = di->modrm >> 6, rm = di->modrm & 7;
+    int seg = CPU_DS;
+    di->base = di->index = 8;
+    di->scale = 0;
+    di->disp = 0;
+    if (di->flags & DI_AD32) {
+        if (rm == 4) {
+            uint8_t sib = fetch8(c);
+            unsigned idx = (sib >> 3) & 7, base = sib & 7;
+            if (idx != 4) {
+                di->index = idx;
+                di->scale = sib >> 6;
+            }
+            if (base == 5 && mod == 0) {
+                di->disp = fetch32(c);
+            } else {
+                di->base = base;
+                if (base == CPU_ESP || base == CPU_EBP) {
+                    seg = CPU_SS;
+                }
+            }
+        } else if (rm == 5 && mod == 0) {
+            di->disp = fetch32(c);
+        } else {
+            di->base = rm;
+            if (rm == CPU_EBP) {
+                seg = CPU_SS;
+            }
+        }
+        if (mod == 1) {
+            di->disp += (uint32_t)(int8_t)fetch8(c);
+        } else if (mod == 2) {
+            di->disp += fetch32(c);
+        }
+    } else {
+        static const uint8_t base16[8] = {CPU_EBX, CPU_EBX, CPU_EBP, CPU_EBP,
+                                          CPU_ESI, CPU_EDI, CPU_EBP, CPU_EBX};
+        static const uint8_t index16[8] = {CPU_ESI, CPU_EDI, CPU_ESI, CPU_EDI,
+                                           8,       8,       8,       8};
+        if (mod == 0 && rm == 6) {
+            di->disp = fetch16(c);
+        } else {
+            di->base = base16[rm];
+            di->index = index16[rm];
+            if (rm == 2 || rm == 3 || rm == 6) {
+                seg = CPU_SS;
+            }
+        }
+        if (mod == 1) {
+            di->disp += (uint32_t)(int8_t)fetch8(c);
+        } else if (mod == 2) {
+            di->disp += fetch16(c);
+        }
+    }
+    di->eseg = di->seg >= 0 ? di->seg : seg;
+}
+
+/* Decode the instruction at EIP through the fetch path (may fault). */
+static void decode(Cpu *c, DInsn *di)
+{
+    unsigned npfx = 0;
+    uint8_t b;
+    bool opsz = false, adsz = false;
+
+    c->next_eip = c->eip;
+    di->flags = 0;
+    di->seg = -1;
+    di->eseg = CPU_DS;
+    di->modrm = 0xC0;
+    di->base = di->index = 8;
+    di->scale = 0;
+    di->disp = 0;
+    for (;;) {
+        b = fetch8(c);
+        switch (b) {
+        case 0x26:
+            di->seg = CPU_ES;
+            break;
+        case 0x2E:
+            di->seg = CPU_CS;
+            break;
+        case 0x36:
+            di->seg = CPU_SS;
+            break;
+        case 0x3E:
+            di->seg = CPU_DS;
+            break;
+        case 0x64:
+            di->seg = CPU_FS;
+            break;
+        case 0x65:
+            di->seg = CPU_GS;
+            break;
+        case 0x66:
+            opsz = true;
+            break;
+        case 0x67:
+            adsz = true;
+            break;
+        case 0xF0:
+            break; /* LOCK: a single CPU is always atomic */
+        case 0xF2:
+            di->flags = (di->flags & ~DI_REPZ) | DI_REPNZ;
+            break;
+        case 0xF3:
+            di->flags = (di->flags & ~DI_REPNZ) | DI_REPZ;
+            break;
+        default:
+            goto opcode;
+        }
+        if (++npfx >= 15) {
+            cpu_raise(c, CPU_EXC_GP, 0);
+        }
+    }
+opcode:;
+    if (c->code32 != opsz) {
+        di->flags |= DI_OP32;
+    }
+    if (c->code32 != adsz) {
+        di->flags |= DI_AD32;
+    }
+    unsigned op = b;
+    if (b == 0x0F) {
+        op = 0x100 | fetch8(c);
+    }
+    di->op = (uint16_t)op;
+    if (op_has_modrm(op)) {
+        di->modrm = fetch8(c);
+        if (op >= 0x120 && op <= 0x123) {
+            di->modrm |= 0xC0; /* MOV CRn/DRn: always registers */
+        } else if ((di->modrm >> 6) != 3) {
+            di->flags |= DI_MEM;
+            decode_ea(c, di);
+        }
+    }
+    unsigned n = op_imm_len(op, (di->modrm >> 3) & 7, di->flags & DI_OP32,
+                            di->flags & DI_AD32);
+    for (unsigned i = 0; i < n; i++) {
+        di->imm[i] = fetch8(c);
+    }
+    uint32_t len = c->next_eip - c->eip;
+    if (len > 15) {
+        cpu_raise(c, CPU_EXC_GP, 0);
+    }
+    di->len = (uint8_t)len;
+}
+
+/* Switch the TLB's direct write permission for one RAM page. */
+static void tlb_set_code(Cpu *c, uint32_t ram_page, bool code)
+{
+    uint32_t ram = ram_page << 12;
+    TlbEntry *t[2] = {c->tlb_user, c->tlb_sup};
+    for (int k = 0; k < 2; k++) {
+        for (unsigned i = 0; i < TLB_SIZE; i++) {
+            TlbEntry *e = &t[k][i];
+            if (e->ram == ram && e->tag_wc != TLB_NONE) {
+                e->tag_w = code ? TLB_NONE : e->tag_wc;
+            }
+        }
+    }
+}
+
+/* Record cached code in [off, off + len) of one RAM page. */
+static void mark_code(Cpu *c, uint32_t off, unsigned len)
+{
+    uint32_t page = off >> 12;
+    uint32_t first = (off & 0xFFF) >> 7, last = ((off & 0xFFF) + len - 1) >> 7;
+    uint32_t bits = (uint32_t)(((2ull << last) - 1) & ~((1ull << first) - 1));
+    if (!c->code_map[page]) {
+        mem_mark_code(c->mem, page);
+        tlb_set_code(c, page, true);
+    }
+    c->code_map[page] |= bits;
+}
+
+/* Drop cached instructions starting in the given chunks of a page. */
+static void drop_chunks(Cpu *c, uint32_t page, uint32_t chunks)
+{
+    chunks &= c->code_map[page];
+    while (chunks) {
+        unsigned k = (unsigned)__builtin_ctz(chunks);
+        chunks &= chunks - 1;
+        uint32_t off = (page << 12) | (k << 7);
+        DInsn *e = &c->icache[off & (ICACHE_SIZE - 1)];
+        for (unsigned i = 0; i < 128; i++) {
+            if (e[i].mode && e[i].tag == off + i) {
+                e[i].mode = 0;
+            }
+        }
+        c->code_map[page] &= ~(1u << k);
+    }
+    if (!c->code_map[page]) {
+        mem_clear_code(c->mem, page);
+        tlb_set_code(c, page, false);
+    }
+    c->icache_flushes++;
+}
+
+void cpu_icache_invalidate(Cpu *c, uint32_t ram_page)
+{
+    if (c->code_map[ram_page]) {
+        drop_chunks(c, ram_page, 0xFFFFFFFFu);
+    }
+}
+
+void cpu_code_write(Cpu *c, uint32_t ram_off, unsigned size)
+{
+    uint32_t page = ram_off >> 12;
+    uint32_t m = c->code_map[page];
+    if (!m) {
+        return;
+    }
+    /* An instruction overlapping chunk k starts in chunk k or k - 1. */
+    uint32_t s = (ram_off & 0xFFF) >> 7;
+    uint32_t e = ((ram_off & 0xFFF) + size - 1) >> 7;
+    uint32_t first = s ? s - 1 : 0;
+    uint32_t bits = (uint32_t)(((2ull << e) - 1) & ~((1ull << first) - 1));
+    if (m & bits) {
+        drop_chunks(c, page, bits);
+    }
+}
+
+/* ---- fast paths for the hottest 32-bit forms ---- */
+
+enum {
+    FAST_NONE,
+    FAST_MOV_R_RM,   /* 8B */
+    FAST_MOV_RM_R,   /* 89 */
+    FAST_MOV_R8_RM8, /* 8A */
+    FAST_MOV_RM8_R8, /* 88 */
+    FAST_MOVZX8,     /* 0F B6 */
+    FAST_MOVZX16,    /* 0F B7 */
+    FAST_LEA,        /* 8D */
+    FAST_MOV_R_IMM,  /* B8+r */
+    FAST_MOV_RM_IMM, /* C7 */
+    FAST_PUSH_R,     /* 50+r */
+    FAST_POP_R,      /* 58+r */
+    FAST_PUSH_IMM,   /* 68, 6A (imm already sign-extended at decode) */
+    FAST_INC_R,      /* 40+r */
+    FAST_DEC_R,      /* 48+r */
+    FAST_JCC,        /* 70-7F, 0F 80-8F; rel in disp */
+    FAST_JMP,        /* EB, E9 */
+    FAST_CALL,       /* E8 */
+    FAST_RET,        /* C3 */
+    FAST_TEST_RM_R,  /* 85 */
+    FAST_TEST8_IMM,  /* F6 /0 */
+    FAST_CMP8_IMM,   /* 80 /7 */
+    FAST_ALU_RM_R,   /* 01, 09, ... 39: +op */
+    FAST_ALU_R_RM = FAST_ALU_RM_R + 8,
+    FAST_ALU_RM_I = FAST_ALU_R_RM + 8, /* 81, 83: imm in disp2 */
+    FAST_END = FAST_ALU_RM_I + 8,
+};
+
+static void select_fast(DInsn *di)
+{
+    unsigned op = di->op, reg = (di->modrm >> 3) & 7;
+    bool mem = di->flags & DI_MEM;
+    di->fast = FAST_NONE;
+    /* 32-bit operand and address size, no REP */
+    if ((di->flags & (DI_OP32 | DI_AD32 | DI_REPZ | DI_REPNZ)) !=
+        (DI_OP32 | DI_AD32)) {
+        return;
+    }
+    if (op < 0x40 && (op & 7) <= 3 && (op & 1)) {
+        di->fast =
+            (uint8_t)(((op & 2) ? FAST_ALU_R_RM : FAST_ALU_RM_R) + (op >> 3));
+        return;
+    }
+    if (op >= 0x70 && op <= 0x7F) {
+        di->disp = (uint32_t)(int8_t)di->imm[0];
+        di->fast = FAST_JCC;
+        return;
+    }
+    if (op >= 0x180 && op <= 0x18F) {
+        di->disp = ld_le(di->imm, 4);
+        di->fast = FAST_JCC;
+        return;
+    }
+    switch (op) {
+    case 0x8B:
+        di->fast = FAST_MOV_R_RM;
+        break;
+    case 0x89:
+        di->fast = FAST_MOV_RM_R;
+        break;
+    case 0x8A:
+        di->fast = FAST_MOV_R8_RM8;
+        break;
+    case 0x88:
+        di->fast = FAST_MOV_RM8_R8;
+        break;
+    case 0x1B6:
+        di->fast = FAST_MOVZX8;
+        break;
+    case 0x1B7:
+        di->fast = FAST_MOVZX16;
+        break;
+    case 0x8D:
+        if (mem) {
+            di->fast = FAST_LEA;
+        }
+        break;
+    case 0xB8:
+    case 0xB9:
+    case 0xBA:
+    case 0xBB:
+    case 0xBC:
+    case 0xBD:
+    case 0xBE:
+    case 0xBF:
+        di->fast = FAST_MOV_R_IMM;
+        break;
+    case 0xC7:
+        if (reg == 0) {
+            di->fast = FAST_MOV_RM_IMM;
+        }
+        break;
+    case 0x50:
+    case 0x51:
+    case 0x52:
+    case 0x53:
+    case 0x54:
+    case 0x55:
+    case 0x56:
+    case 0x57:
+        di->fast = FAST_PUSH_R;
+        break;
+    case 0x58:
+    case 0x59:
+    case 0x5A:
+    case 0x5B:
+    case 0x5C:
+    case 0x5D:
+    case 0x5E:
+    case 0x5F:
+        di->fast = FAST_POP_R;
+        break;
+    case 0x68:
+        di->disp = ld_le(di->imm, 4);
+        di->fast = FAST_PUSH_IMM;
+        break;
+    case 0x6A:
+        di->disp = (uint32_t)(int8_t)di->imm[0];
+        di->fast = FAST_PUSH_IMM;
+        break;
+    case 0x40:
+    case 0x41:
+    case 0x42:
+    case 0x43:
+    case 0x44:
+    case 0x45:
+    case 0x46:
+    case 0x47:
+        di->fast = FAST_INC_R;
+        break;
+    case 0x48:
+    case 0x49:
+    case 0x4A:
+    case 0x4B:
+    case 0x4C:
+    case 0x4D:
+    case 0x4E:
+    case 0x4F:
+        di->fast = FAST_DEC_R;
+        break;
+    case 0xEB:
+        di->disp = (uint32_t)(int8_t)di->imm[0];
+        di->fast = FAST_JMP;
+        break;
+    case 0xE9:
+        di->disp = ld_le(di->imm, 4);
+        di->fast = FAST_JMP;
+        break;
+    case 0xE8:
+        di->disp = ld_le(di->imm, 4);
+        di->fast = FAST_CALL;
+        break;
+    case 0xC3:
+        di->fast = FAST_RET;
+        break;
+    case 0x85:
+        di->fast = FAST_TEST_RM_R;
+        break;
+    case 0xF6:
+        if (reg == 0) {
+            di->fast = FAST_TEST8_IMM;
+        }
+        break;
+    case 0x80:
+        if (reg == 7) {
+            di->fast = FAST_CMP8_IMM;
+        }
+        break;
+    case 0x81:
+    case 0x83:
+        di->fast = (uint8_t)(FAST_ALU_RM_I + reg);
+        break;
+    default:
+        break;
+    }
+}
+
+static inline uint32_t fast_imm32(const DInsn *di)
+{
+    return di->op == 0x83 ? (uint32_t)(int8_t)di->imm[0] : ld_le(di->imm, 4);
+}
+
+static inline uint32_t rm32_rd(Cpu *c, const DInsn *di)
+{
+    if (di->flags & DI_MEM) {
+        return mem_rd(c, di->eseg, ea_calc(c, di), 4);
+    }
+    return c->g.r[di->modrm & 7];
+}
+
+static inline void rm32_wr(Cpu *c, const DInsn *di, uint32_t v)
+{
+    if (di->flags & DI_MEM) {
+        mem_wr(c, di->eseg, ea_calc(c, di), v, 4);
+    } else {
+        c->g.r[di->modrm & 7] = v;
+    }
+}
+
+static inline void fast_jump(Cpu *c, uint32_t target)
+{
+    if (G_UNLIKELY(target > c->seg[CPU_CS].limit)) {
+        cpu_raise(c, CPU_EXC_GP, 0);
+    }
+    c->eip = target;
+}
+
+/* ALU with a constant op: the switch folds away. */
+#define FAST_ALU_CASES(base, body)                                             \
+    case base + 0: {                                                           \
+        const unsigned aop = 0;                                                \
+        body                                                                   \
+    } break;                                                                   \
+    case base + 1: {                                                           \
+        const unsigned aop = 1;                                                \
+        body                                                                   \
+    } break;                                                                   \
+    case base + 2: {                                                           \
+        const unsigned aop = 2;                                                \
+        body                                                                   \
+    } break;                                                                   \
+    case base + 3: {                                                           \
+        const unsigned aop = 3;                                                \
+        body                                                                   \
+    } break;                                                                   \
+    case base + 4: {                                                           \
+        const unsigned aop = 4;                                                \
+        body                                                                   \
+    } break;                                                                   \
+    case base + 5: {                                                           \
+        const unsigned aop = 5;                                                \
+        body                                                                   \
+    } break;                                                                   \
+    case base + 6: {                                                           \
+        const unsigned aop = 6;                                                \
+        body                                                                   \
+    } break;                                                                   \
+    case base + 7: {                                                           \
+        const unsigned aop = 7;                                                \
+        body                                                                   \
+    } break;
+
+/* Executes di if it has a fast form; false means use the generic path. */
+static inline bool exec_fast(Cpu *c, const DInsn *di)
+{
+    uint32_t next = c->eip + di->len;
+    unsigned reg = (di->modrm >> 3) & 7;
+    uint32_t v;
+
+    switch (di->fast) {
+    case FAST_NONE:
+        return false;
+    case FAST_MOV_R_RM:
+        c->g.r[reg] = rm32_rd(c, di);
+        break;
+    case FAST_MOV_RM_R:
+        rm32_wr(c, di, c->g.r[reg]);
+        break;
+    case FAST_MOV_R8_RM8:
+        v = (di->flags & DI_MEM) ? mem_rd(c, di->eseg, ea_calc(c, di), 1)
+                                 : reg_rd(c, 1, di->modrm & 7);
+        reg_wr(c, 1, reg, v);
+        break;
+    case FAST_MOV_RM8_R8:
+        v = reg_rd(c, 1, reg);
+        if (di->flags & DI_MEM) {
+            mem_wr(c, di->eseg, ea_calc(c, di), v, 1);
+        } else {
+            reg_wr(c, 1, di->modrm & 7, v);
+        }
+        break;
+    case FAST_MOVZX8:
+        c->g.r[reg] = (di->flags & DI_MEM)
+                          ? mem_rd(c, di->eseg, ea_calc(c, di), 1)
+                          : reg_rd(c, 1, di->modrm & 7);
+        break;
+    case FAST_MOVZX16:
+        c->g.r[reg] = (di->flags & DI_MEM)
+                          ? mem_rd(c, di->eseg, ea_calc(c, di), 2)
+                          : c->g.r16[(di->modrm & 7) * 2];
+        break;
+    case FAST_LEA:
+        c->g.r[reg] = ea_calc(c, di);
+        break;
+    case FAST_MOV_R_IMM:
+        c->g.r[di->op & 7] = ld_le(di->imm, 4);
+        break;
+    case FAST_MOV_RM_IMM:
+        rm32_wr(c, di, ld_le(di->imm, 4));
+        break;
+    case FAST_PUSH_R:
+        push(c, c->g.r[di->op & 7], 4);
+        break;
+    case FAST_POP_R:
+        v = pop(c, 4);
+        c->g.r[di->op & 7] = v;
+        break;
+    case FAST_PUSH_IMM:
+        push(c, di->disp, 4);
+        break;
+    case FAST_INC_R:
+    case FAST_DEC_R: {
+        bool cf = cpu_get_cf(c);
+        uint32_t a = c->g.r[di->op & 7];
+        bool dec = di->fast == FAST_DEC_R;
+        uint32_t r = dec ? a - 1 : a + 1;
+        c->g.r[di->op & 7] = r;
+        cc_set(c, dec ? CC_DEC : CC_INC, 4, r, a, 1);
+        c->cc_cfin = cf;
+        break;
+    }
+    case FAST_JCC:
+        if (cpu_cond(c, di->op & 15)) {
+            fast_jump(c, next + di->disp);
+            return true;
+        }
+        break;
+    case FAST_JMP:
+        fast_jump(c, next + di->disp);
+        return true;
+    case FAST_CALL:
+        push(c, next, 4);
+        fast_jump(c, next + di->disp);
+        return true;
+    case FAST_RET:
+        v = mem_rd(c, CPU_SS, sp_get(c), 4);
+        fast_jump(c, v);
+        sp_set(c, sp_get(c) + 4);
+        return true;
+    case FAST_TEST_RM_R:
+        v = rm32_rd(c, di) & c->g.r[reg];
+        cc_set(c, CC_LOGIC, 4, v, 0, 0);
+        break;
+    case FAST_TEST8_IMM:
+        v = (di->flags & DI_MEM) ? mem_rd(c, di->eseg, ea_calc(c, di), 1)
+                                 : reg_rd(c, 1, di->modrm & 7);
+        cc_set(c, CC_LOGIC, 1, v & di->imm[0], 0, 0);
+        break;
+    case FAST_CMP8_IMM:
+        v = (di->flags & DI_MEM) ? mem_rd(c, di->eseg, ea_calc(c, di), 1)
+                                 : reg_rd(c, 1, di->modrm & 7);
+        cc_set(c, CC_SUB, 1, v - di->imm[0], v, di->imm[0]);
+        break;
+        FAST_ALU_CASES(FAST_ALU_RM_R, {
+            if (aop == 7 || !(di->flags & DI_MEM)) {
+                uint32_t a = rm32_rd(c, di);
+                uint32_t r = alu(c, aop, 4, a, c->g.r[reg]);
+                if (aop != 7) {
+                    c->g.r[di->modrm & 7] = r;
+                }
+            } else {
+                return false;
+            }
+        })
+        FAST_ALU_CASES(FAST_ALU_R_RM, {
+            uint32_t b = rm32_rd(c, di);
+            uint32_t r = alu(c, aop, 4, c->g.r[reg], b);
+            if (aop != 7) {
+                c->g.r[reg] = r;
+            }
+        })
+        FAST_ALU_CASES(FAST_ALU_RM_I, {
+            if (aop == 7 || !(di->flags & DI_MEM)) {
+                uint32_t a = rm32_rd(c, di);
+                uint32_t r = alu(c, aop, 4, a, fast_imm32(di));
+                if (aop != 7) {
+                    c->g.r[di->modrm & 7] = r;
+                }
+            } else {
+                return false;
+            }
+        })
+    default:
+        return false;
+    }
+    c->eip = next;
+    return true;
+}
+
+static const DInsn *decode_into(Cpu *c, DInsn *e, uint32_t off, uint32_t lin)
+{
+    DInsn tmp;
+    decode(c, &tmp);
+    select_fast(&tmp);
+    if ((lin & 0xFFF) + tmp.len <= 0x1000) {
+        tmp.tag = off;
+        tmp.mode = 1 + c->code32;
+        *e = tmp;
+        mark_code(c, off, tmp.len);
+        return e;
+    }
+    c->scratch = tmp;
+    return &c->scratch;
+}
+
+void cpu_exec_loop(Cpu *c, bool single)
+{
+    while (G_LIKELY(c->cycles_left)) {
+        c->cycles_left--;
+        c->insn_eip = c->eip;
+        c->insn_esp = c->g.r[CPU_ESP];
+        uint32_t lin = c->seg[CPU_CS].base + c->eip;
+        const DInsn *di;
+        if (G_LIKELY((lin & ~0xFFFu) == c->fetch_page &&
+                     c->fetch_ram != TLB_NONE)) {
+            uint32_t off = c->fetch_ram | (lin & 0xFFF);
+            DInsn *e = &c->icache[off & (ICACHE_SIZE - 1)];
+            if (G_LIKELY(e->tag == off && e->mode == 1 + c->code32)) {
+                di = e;
+            } else {
+                di = decode_into(c, e, off, lin);
+            }
+        } else {
+            decode(c, &c->scratch);
+            c->scratch.fast = FAST_NONE;
+            di = &c->scratch;
+        }
+        if (!exec_fast(c, di)) {
+            exec_insn(c, di);
+        }
+        if (single || c->check_intr) {
+            break;
+        }
     }
 }

@@ -189,8 +189,16 @@ static uint8_t *xlat_fill(Cpu *c, uint32_t lin, bool write, uint32_t *phys)
     }
     TlbEntry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
     uint32_t page = lin & ~0xFFFu;
+    bool in_ram = host >= c->ram && host < c->ram + c->ram_size;
+    bool code =
+        in_ram && mem_page_has_code(c->mem, (uint32_t)((host - c->ram) >> 12));
+    bool wr = x.writable && x.dirty && !ro;
     e->tag_r = page;
-    e->tag_w = (x.writable && x.dirty && !ro) ? page : TLB_NONE;
+    /* Pages with cached code are not written through the fast path: the
+     * medium path (tag_wc) drops stale translations first. */
+    e->tag_w = (wr && !code) ? page : TLB_NONE;
+    e->tag_wc = wr ? page : TLB_NONE;
+    e->ram = in_ram ? (uint32_t)(host - c->ram) : TLB_NONE;
     e->addend = (uintptr_t)host - page;
     e->phys = x.phys;
     e->global = x.global;
@@ -225,6 +233,12 @@ uint32_t cpu_lin_read_slow(Cpu *c, uint32_t lin, unsigned size)
 
 void cpu_lin_write_slow(Cpu *c, uint32_t lin, uint32_t val, unsigned size)
 {
+    const TlbEntry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
+    if (e->tag_wc == (lin & ~0xFFFu) && (lin & 0xFFF) <= 0x1000 - size) {
+        cpu_code_write(c, e->ram + (lin & 0xFFF), size);
+        st_le((uint8_t *)(e->addend + lin), val, size);
+        return;
+    }
     if ((lin & 0xFFF) > 0x1000 - size) {
         cpu_lin_probe(c, lin, size, true);
         for (unsigned i = 0; i < size; i++) {
@@ -235,6 +249,9 @@ void cpu_lin_write_slow(Cpu *c, uint32_t lin, uint32_t val, unsigned size)
     uint32_t phys;
     uint8_t *host = xlat_fill(c, lin, true, &phys);
     if (host) {
+        if (host >= c->ram && host < c->ram + c->ram_size) {
+            cpu_code_write(c, (uint32_t)(host - c->ram) + (lin & 0xFFF), size);
+        }
         st_le(host + (lin & 0xFFF), val, size);
         return;
     }
@@ -291,6 +308,9 @@ uint8_t cpu_fetch_slow(Cpu *c)
         page_off + 0xFFFu >= page_off) {
         c->fetch_page = lin & ~0xFFFu;
         c->fetch_host = host;
+        c->fetch_ram = (host >= c->ram && host < c->ram + c->ram_size)
+                           ? (uint32_t)(host - c->ram)
+                           : TLB_NONE;
     }
     return host[lin & 0xFFF];
 }
@@ -300,10 +320,12 @@ void cpu_tlb_flush(Cpu *c, bool keep_global)
     for (unsigned i = 0; i < TLB_SIZE; i++) {
         if (!keep_global || !c->tlb_user[i].global) {
             c->tlb_user[i].tag_r = c->tlb_user[i].tag_w = TLB_NONE;
+            c->tlb_user[i].tag_wc = TLB_NONE;
             c->tlb_user[i].global = false;
         }
         if (!keep_global || !c->tlb_sup[i].global) {
             c->tlb_sup[i].tag_r = c->tlb_sup[i].tag_w = TLB_NONE;
+            c->tlb_sup[i].tag_wc = TLB_NONE;
             c->tlb_sup[i].global = false;
         }
     }
@@ -320,7 +342,7 @@ void cpu_tlb_flush_page(Cpu *c, uint32_t lin)
     TlbEntry *t[2] = {c->tlb_user, c->tlb_sup};
     for (int k = 0; k < 2; k++) {
         if (t[k][i].tag_r == page || t[k][i].tag_w == page) {
-            t[k][i].tag_r = t[k][i].tag_w = TLB_NONE;
+            t[k][i].tag_r = t[k][i].tag_w = t[k][i].tag_wc = TLB_NONE;
             t[k][i].global = false;
         }
     }
@@ -331,6 +353,7 @@ void cpu_tlb_flush_page(Cpu *c, uint32_t lin)
             for (unsigned j = 0; j < TLB_SIZE; j++) {
                 if ((t[k][j].tag_r & 0xFFC00003u) == big) {
                     t[k][j].tag_r = t[k][j].tag_w = TLB_NONE;
+                    t[k][j].tag_wc = TLB_NONE;
                     t[k][j].global = false;
                 }
             }
