@@ -23,6 +23,8 @@
 #define TLB_BITS 9
 #define TLB_SIZE (1u << TLB_BITS)
 #define TLB_NONE 1u /* never equals a page-aligned tag */
+/* RAM is at most 0xFFFFF000 bytes, so no cached instruction lives here. */
+#define FETCH_NOT_RAM 0xFFFFF000u
 
 /* One direct-mapped TLB entry: tags are linear page addresses. */
 typedef struct TlbEntry {
@@ -42,8 +44,9 @@ typedef struct TlbEntry {
  * instruction that rewrites itself finishes with its decoded form).
  */
 typedef struct DInsn {
-    uint32_t tag;  /* RAM offset of the first byte */
-    uint8_t mode;  /* 0: invalid, 1: 16-bit code, 2: 32-bit code */
+    /* RAM offset of the first byte | mode << 32, mode 1: 16-bit code,
+     * 2: 32-bit code; 0 when invalid */
+    uint64_t key;
     uint8_t len;   /* total length with prefixes */
     uint16_t op;   /* 0x00-0xFF, 0x100 + second byte for 0F xx */
     uint8_t flags; /* DI_* */
@@ -125,7 +128,8 @@ struct Cpu {
     /* Code fetch window: one linear page that is directly readable. */
     uint32_t fetch_page; /* linear page, TLB_NONE when invalid */
     const uint8_t *fetch_host;
-    uint32_t fetch_ram; /* RAM offset of that page, TLB_NONE for ROM */
+    uint32_t fetch_ram; /* RAM offset of that page, FETCH_NOT_RAM for ROM */
+    uint64_t fetch_key; /* fetch_ram | code mode << 32 (see DInsn.key) */
     DInsn *icache;      /* ICACHE_SIZE entries */
     DInsn scratch;      /* an instruction that is not cached */
     uint32_t *code_map; /* per RAM page: 128-byte chunks with cached code */
@@ -260,7 +264,8 @@ static inline void st_le(uint8_t *p, uint32_t v, unsigned size)
     memcpy(p, &v, size);
 }
 
-static inline uint32_t lin_read(Cpu *c, uint32_t lin, unsigned size)
+static inline G_GNUC_UNUSED __attribute__((always_inline)) uint32_t
+lin_read(Cpu *c, uint32_t lin, unsigned size)
 {
     const TlbEntry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
     if (G_LIKELY(e->tag_r == (lin & ~0xFFFu) &&
@@ -270,7 +275,8 @@ static inline uint32_t lin_read(Cpu *c, uint32_t lin, unsigned size)
     return cpu_lin_read_slow(c, lin, size);
 }
 
-static inline void lin_write(Cpu *c, uint32_t lin, uint32_t val, unsigned size)
+static inline G_GNUC_UNUSED __attribute__((always_inline)) void
+lin_write(Cpu *c, uint32_t lin, uint32_t val, unsigned size)
 {
     const TlbEntry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
     if (G_LIKELY(e->tag_w == (lin & ~0xFFFu) &&
@@ -282,8 +288,8 @@ static inline void lin_write(Cpu *c, uint32_t lin, uint32_t val, unsigned size)
 }
 
 /* Segment offset -> linear address with the limit/type checks. */
-static inline uint32_t seg_lin(Cpu *c, int s, uint32_t off, unsigned size,
-                               bool write)
+static inline G_GNUC_UNUSED __attribute__((always_inline)) uint32_t
+seg_lin(Cpu *c, int s, uint32_t off, unsigned size, bool write)
 {
     const CpuSegment *sg = &c->seg[s];
     if (G_LIKELY((c->seg_ok[s] >> write) & 1) && off <= sg->limit &&
@@ -293,13 +299,14 @@ static inline uint32_t seg_lin(Cpu *c, int s, uint32_t off, unsigned size,
     return cpu_seg_check_slow(c, s, off, size, write);
 }
 
-static inline uint32_t mem_rd(Cpu *c, int s, uint32_t off, unsigned size)
+static inline G_GNUC_UNUSED __attribute__((always_inline)) uint32_t
+mem_rd(Cpu *c, int s, uint32_t off, unsigned size)
 {
     return lin_read(c, seg_lin(c, s, off, size, false), size);
 }
 
-static inline void mem_wr(Cpu *c, int s, uint32_t off, uint32_t val,
-                          unsigned size)
+static inline G_GNUC_UNUSED __attribute__((always_inline)) void
+mem_wr(Cpu *c, int s, uint32_t off, uint32_t val, unsigned size)
 {
     lin_write(c, seg_lin(c, s, off, size, true), val, size);
 }
@@ -346,7 +353,8 @@ static inline void sp_set(Cpu *c, uint32_t v)
     }
 }
 
-static inline void push(Cpu *c, uint32_t v, unsigned size)
+static inline G_GNUC_UNUSED __attribute__((always_inline)) void
+push(Cpu *c, uint32_t v, unsigned size)
 {
     uint32_t sp = sp_get(c) - size;
     if (!c->stack32) {
@@ -356,7 +364,8 @@ static inline void push(Cpu *c, uint32_t v, unsigned size)
     sp_set(c, sp);
 }
 
-static inline uint32_t pop(Cpu *c, unsigned size)
+static inline G_GNUC_UNUSED __attribute__((always_inline)) uint32_t
+pop(Cpu *c, unsigned size)
 {
     uint32_t sp = sp_get(c);
     uint32_t v = mem_rd(c, CPU_SS, sp, size);

@@ -181,6 +181,71 @@ static void flags_result(Cpu *c, unsigned size, uint32_t res, bool cf, bool of,
     flags_set(c, f, FLAGS_ARITH);
 }
 
+/* Conditions without materialising flags for the usual producers. */
+static inline bool cond_fast(Cpu *c, unsigned cc)
+{
+    unsigned op = c->cc_op;
+    if (G_LIKELY(op != CC_EFLAGS)) {
+        unsigned k = cc >> 1;
+        uint32_t m =
+            c->cc_size == 4 ? 0xFFFFFFFFu : (1u << (c->cc_size * 8)) - 1;
+        uint32_t r = c->cc_res & m;
+        if (k == 2) { /* Z: every lazy op defines ZF from the result */
+            return (r == 0) ^ (cc & 1);
+        }
+        if (k == 4) { /* S */
+            return ((r >> (c->cc_size * 8 - 1)) & 1) ^ (cc & 1);
+        }
+        if (c->cc_size == 4 && (op == CC_SUB || op == CC_LOGIC)) {
+            uint32_t a = c->cc_src1, b = c->cc_src2;
+            bool sub = op == CC_SUB;
+            bool res;
+            switch (k) {
+            case 1: /* B */
+                res = sub && a < b;
+                break;
+            case 3: /* BE */
+                res = sub ? a <= b : r == 0;
+                break;
+            case 6: /* L */
+                res = sub ? (int32_t)a < (int32_t)b : (int32_t)r < 0;
+                break;
+            case 7: /* LE */
+                res = sub ? (int32_t)a <= (int32_t)b : (int32_t)r <= 0;
+                break;
+            default:
+                return cpu_cond(c, cc);
+            }
+            return res ^ (cc & 1);
+        }
+    }
+    return cpu_cond(c, cc);
+}
+
+/* CF for INC/DEC and ADC/SBB without a call for the usual producers. */
+static inline bool cf_fast(const Cpu *c)
+{
+    switch (c->cc_op) {
+    case CC_LOGIC:
+        return false;
+    case CC_INC:
+    case CC_DEC:
+        return c->cc_cfin;
+    case CC_EFLAGS:
+        return c->eflags & CPU_FLAG_CF;
+    case CC_SUB: {
+        uint32_t m = szmask(c->cc_size);
+        return (c->cc_src1 & m) < (c->cc_src2 & m);
+    }
+    case CC_ADD: {
+        uint32_t m = szmask(c->cc_size);
+        return (c->cc_res & m) < (c->cc_src1 & m);
+    }
+    default:
+        return cpu_get_cf(c);
+    }
+}
+
 /* ---- ALU ---- */
 
 static inline uint32_t alu(Cpu *c, unsigned op, unsigned size, uint32_t a,
@@ -255,7 +320,7 @@ static void alu_rm(Cpu *c, Dec *d, unsigned op, unsigned size, uint32_t b)
 
 static void incdec(Cpu *c, unsigned size, uint32_t a, bool dec, uint32_t *r)
 {
-    bool cf = cpu_get_cf(c);
+    bool cf = cf_fast(c);
     *r = dec ? a - 1 : a + 1;
     cc_set(c, dec ? CC_DEC : CC_INC, size, *r, a, 1);
     c->cc_cfin = cf;
@@ -1097,7 +1162,7 @@ static void exec_insn(Cpu *c, const DInsn *di)
     case 0x7E:
     case 0x7F:
         v = (uint32_t)(int8_t)ifetch8(&d);
-        if (cpu_cond(c, b & 15)) {
+        if (cond_fast(c, b & 15)) {
             jump(c, &d, c->next_eip + v);
         }
         break;
@@ -1825,7 +1890,7 @@ static void exec_0f(Cpu *c, Dec *d)
     case 0x4E:
     case 0x4F:
         v = rm_rd(c, d, osz);
-        if (cpu_cond(c, b & 15)) {
+        if (cond_fast(c, b & 15)) {
             reg_wr(c, osz, d->reg, v);
         }
         break;
@@ -1846,7 +1911,7 @@ static void exec_0f(Cpu *c, Dec *d)
     case 0x8E:
     case 0x8F:
         v = d->op32 ? ifetch32(d) : (uint32_t)(int16_t)ifetch16(d);
-        if (cpu_cond(c, b & 15)) {
+        if (cond_fast(c, b & 15)) {
             jump(c, d, c->next_eip + v);
         }
         break;
@@ -1866,7 +1931,7 @@ static void exec_0f(Cpu *c, Dec *d)
     case 0x9D:
     case 0x9E:
     case 0x9F:
-        rm_wr(c, d, 1, cpu_cond(c, b & 15));
+        rm_wr(c, d, 1, cond_fast(c, b & 15));
         break;
     case 0xA0:
     case 0xA8:
@@ -2296,8 +2361,8 @@ static void drop_chunks(Cpu *c, uint32_t page, uint32_t chunks)
         uint32_t off = (page << 12) | (k << 7);
         DInsn *e = &c->icache[off & (ICACHE_SIZE - 1)];
         for (unsigned i = 0; i < 128; i++) {
-            if (e[i].mode && e[i].tag == off + i) {
-                e[i].mode = 0;
+            if ((uint32_t)e[i].key == off + i) {
+                e[i].key = 0;
             }
         }
         c->code_map[page] &= ~(1u << k);
@@ -2337,28 +2402,32 @@ void cpu_code_write(Cpu *c, uint32_t ram_off, unsigned size)
 
 enum {
     FAST_NONE,
-    FAST_MOV_R_RM,   /* 8B */
-    FAST_MOV_RM_R,   /* 89 */
-    FAST_MOV_R8_RM8, /* 8A */
-    FAST_MOV_RM8_R8, /* 88 */
-    FAST_MOVZX8,     /* 0F B6 */
-    FAST_MOVZX16,    /* 0F B7 */
-    FAST_LEA,        /* 8D */
-    FAST_MOV_R_IMM,  /* B8+r */
-    FAST_MOV_RM_IMM, /* C7 */
-    FAST_PUSH_R,     /* 50+r */
-    FAST_POP_R,      /* 58+r */
-    FAST_PUSH_IMM,   /* 68, 6A (imm already sign-extended at decode) */
-    FAST_INC_R,      /* 40+r */
-    FAST_DEC_R,      /* 48+r */
-    FAST_JCC,        /* 70-7F, 0F 80-8F; rel in disp */
-    FAST_JMP,        /* EB, E9 */
-    FAST_CALL,       /* E8 */
-    FAST_RET,        /* C3 */
-    FAST_TEST_RM_R,  /* 85 */
-    FAST_TEST8_IMM,  /* F6 /0 */
-    FAST_CMP8_IMM,   /* 80 /7 */
-    FAST_ALU_RM_R,   /* 01, 09, ... 39: +op */
+    FAST_MOV_R_RM,     /* 8B */
+    FAST_MOV_RM_R,     /* 89 */
+    FAST_MOV_R8_RM8,   /* 8A */
+    FAST_MOV_RM8_R8,   /* 88 */
+    FAST_MOVZX8,       /* 0F B6 */
+    FAST_MOVZX16,      /* 0F B7 */
+    FAST_LEA,          /* 8D */
+    FAST_MOV_R_IMM,    /* B8+r */
+    FAST_MOV_RM_IMM,   /* C7 */
+    FAST_PUSH_R,       /* 50+r */
+    FAST_POP_R,        /* 58+r */
+    FAST_PUSH_IMM,     /* 68, 6A (imm already sign-extended at decode) */
+    FAST_INC_R,        /* 40+r */
+    FAST_DEC_R,        /* 48+r */
+    FAST_JCC,          /* 70-7F, 0F 80-8F; rel in disp */
+    FAST_JMP,          /* EB, E9 */
+    FAST_CALL,         /* E8 */
+    FAST_RET,          /* C3 */
+    FAST_TEST_RM_R,    /* 85 */
+    FAST_TEST8_IMM,    /* F6 /0 */
+    FAST_CMP8_IMM,     /* 80 /7 */
+    FAST_MOV_RM8_IMM,  /* C6 /0 */
+    FAST_TEST_EAX_IMM, /* A9 */
+    FAST_IMUL_R_RM,    /* 0F AF */
+    FAST_SHIFT_I,      /* C1 /0 /1 /4 /5 /7 */
+    FAST_ALU_RM_R,     /* 01, 09, ... 39: +op */
     FAST_ALU_R_RM = FAST_ALU_RM_R + 8,
     FAST_ALU_RM_I = FAST_ALU_R_RM + 8, /* 81, 83: imm in disp2 */
     FAST_END = FAST_ALU_RM_I + 8,
@@ -2508,6 +2577,22 @@ static void select_fast(DInsn *di)
     case 0x83:
         di->fast = (uint8_t)(FAST_ALU_RM_I + reg);
         break;
+    case 0xC6:
+        if (reg == 0) {
+            di->fast = FAST_MOV_RM8_IMM;
+        }
+        break;
+    case 0xA9:
+        di->fast = FAST_TEST_EAX_IMM;
+        break;
+    case 0x1AF:
+        di->fast = FAST_IMUL_R_RM;
+        break;
+    case 0xC1:
+        if (reg == 0 || reg == 1 || reg == 4 || reg == 5 || reg == 7) {
+            di->fast = FAST_SHIFT_I;
+        }
+        break;
     default:
         break;
     }
@@ -2543,186 +2628,13 @@ static inline void fast_jump(Cpu *c, uint32_t target)
     c->eip = target;
 }
 
-/* ALU with a constant op: the switch folds away. */
-#define FAST_ALU_CASES(base, body)                                             \
-    case base + 0: {                                                           \
-        const unsigned aop = 0;                                                \
-        body                                                                   \
-    } break;                                                                   \
-    case base + 1: {                                                           \
-        const unsigned aop = 1;                                                \
-        body                                                                   \
-    } break;                                                                   \
-    case base + 2: {                                                           \
-        const unsigned aop = 2;                                                \
-        body                                                                   \
-    } break;                                                                   \
-    case base + 3: {                                                           \
-        const unsigned aop = 3;                                                \
-        body                                                                   \
-    } break;                                                                   \
-    case base + 4: {                                                           \
-        const unsigned aop = 4;                                                \
-        body                                                                   \
-    } break;                                                                   \
-    case base + 5: {                                                           \
-        const unsigned aop = 5;                                                \
-        body                                                                   \
-    } break;                                                                   \
-    case base + 6: {                                                           \
-        const unsigned aop = 6;                                                \
-        body                                                                   \
-    } break;                                                                   \
-    case base + 7: {                                                           \
-        const unsigned aop = 7;                                                \
-        body                                                                   \
-    } break;
-
-/* Executes di if it has a fast form; false means use the generic path. */
-static inline bool exec_fast(Cpu *c, const DInsn *di)
-{
-    uint32_t next = c->eip + di->len;
-    unsigned reg = (di->modrm >> 3) & 7;
-    uint32_t v;
-
-    switch (di->fast) {
-    case FAST_NONE:
-        return false;
-    case FAST_MOV_R_RM:
-        c->g.r[reg] = rm32_rd(c, di);
-        break;
-    case FAST_MOV_RM_R:
-        rm32_wr(c, di, c->g.r[reg]);
-        break;
-    case FAST_MOV_R8_RM8:
-        v = (di->flags & DI_MEM) ? mem_rd(c, di->eseg, ea_calc(c, di), 1)
-                                 : reg_rd(c, 1, di->modrm & 7);
-        reg_wr(c, 1, reg, v);
-        break;
-    case FAST_MOV_RM8_R8:
-        v = reg_rd(c, 1, reg);
-        if (di->flags & DI_MEM) {
-            mem_wr(c, di->eseg, ea_calc(c, di), v, 1);
-        } else {
-            reg_wr(c, 1, di->modrm & 7, v);
-        }
-        break;
-    case FAST_MOVZX8:
-        c->g.r[reg] = (di->flags & DI_MEM)
-                          ? mem_rd(c, di->eseg, ea_calc(c, di), 1)
-                          : reg_rd(c, 1, di->modrm & 7);
-        break;
-    case FAST_MOVZX16:
-        c->g.r[reg] = (di->flags & DI_MEM)
-                          ? mem_rd(c, di->eseg, ea_calc(c, di), 2)
-                          : c->g.r16[(di->modrm & 7) * 2];
-        break;
-    case FAST_LEA:
-        c->g.r[reg] = ea_calc(c, di);
-        break;
-    case FAST_MOV_R_IMM:
-        c->g.r[di->op & 7] = ld_le(di->imm, 4);
-        break;
-    case FAST_MOV_RM_IMM:
-        rm32_wr(c, di, ld_le(di->imm, 4));
-        break;
-    case FAST_PUSH_R:
-        push(c, c->g.r[di->op & 7], 4);
-        break;
-    case FAST_POP_R:
-        v = pop(c, 4);
-        c->g.r[di->op & 7] = v;
-        break;
-    case FAST_PUSH_IMM:
-        push(c, di->disp, 4);
-        break;
-    case FAST_INC_R:
-    case FAST_DEC_R: {
-        bool cf = cpu_get_cf(c);
-        uint32_t a = c->g.r[di->op & 7];
-        bool dec = di->fast == FAST_DEC_R;
-        uint32_t r = dec ? a - 1 : a + 1;
-        c->g.r[di->op & 7] = r;
-        cc_set(c, dec ? CC_DEC : CC_INC, 4, r, a, 1);
-        c->cc_cfin = cf;
-        break;
-    }
-    case FAST_JCC:
-        if (cpu_cond(c, di->op & 15)) {
-            fast_jump(c, next + di->disp);
-            return true;
-        }
-        break;
-    case FAST_JMP:
-        fast_jump(c, next + di->disp);
-        return true;
-    case FAST_CALL:
-        push(c, next, 4);
-        fast_jump(c, next + di->disp);
-        return true;
-    case FAST_RET:
-        v = mem_rd(c, CPU_SS, sp_get(c), 4);
-        fast_jump(c, v);
-        sp_set(c, sp_get(c) + 4);
-        return true;
-    case FAST_TEST_RM_R:
-        v = rm32_rd(c, di) & c->g.r[reg];
-        cc_set(c, CC_LOGIC, 4, v, 0, 0);
-        break;
-    case FAST_TEST8_IMM:
-        v = (di->flags & DI_MEM) ? mem_rd(c, di->eseg, ea_calc(c, di), 1)
-                                 : reg_rd(c, 1, di->modrm & 7);
-        cc_set(c, CC_LOGIC, 1, v & di->imm[0], 0, 0);
-        break;
-    case FAST_CMP8_IMM:
-        v = (di->flags & DI_MEM) ? mem_rd(c, di->eseg, ea_calc(c, di), 1)
-                                 : reg_rd(c, 1, di->modrm & 7);
-        cc_set(c, CC_SUB, 1, v - di->imm[0], v, di->imm[0]);
-        break;
-        FAST_ALU_CASES(FAST_ALU_RM_R, {
-            if (aop == 7 || !(di->flags & DI_MEM)) {
-                uint32_t a = rm32_rd(c, di);
-                uint32_t r = alu(c, aop, 4, a, c->g.r[reg]);
-                if (aop != 7) {
-                    c->g.r[di->modrm & 7] = r;
-                }
-            } else {
-                return false;
-            }
-        })
-        FAST_ALU_CASES(FAST_ALU_R_RM, {
-            uint32_t b = rm32_rd(c, di);
-            uint32_t r = alu(c, aop, 4, c->g.r[reg], b);
-            if (aop != 7) {
-                c->g.r[reg] = r;
-            }
-        })
-        FAST_ALU_CASES(FAST_ALU_RM_I, {
-            if (aop == 7 || !(di->flags & DI_MEM)) {
-                uint32_t a = rm32_rd(c, di);
-                uint32_t r = alu(c, aop, 4, a, fast_imm32(di));
-                if (aop != 7) {
-                    c->g.r[di->modrm & 7] = r;
-                }
-            } else {
-                return false;
-            }
-        })
-    default:
-        return false;
-    }
-    c->eip = next;
-    return true;
-}
-
 static const DInsn *decode_into(Cpu *c, DInsn *e, uint32_t off, uint32_t lin)
 {
     DInsn tmp;
     decode(c, &tmp);
     select_fast(&tmp);
     if ((lin & 0xFFF) + tmp.len <= 0x1000) {
-        tmp.tag = off;
-        tmp.mode = 1 + c->code32;
+        tmp.key = (uint64_t)(1 + c->code32) << 32 | off;
         *e = tmp;
         mark_code(c, off, tmp.len);
         return e;
@@ -2731,33 +2643,292 @@ static const DInsn *decode_into(Cpu *c, DInsn *e, uint32_t off, uint32_t lin)
     return &c->scratch;
 }
 
-void cpu_exec_loop(Cpu *c, bool single)
+/* Find (or decode and cache) the instruction at CS:EIP: the miss path. */
+static __attribute__((noinline)) const DInsn *lookup_slow(Cpu *c, uint32_t lin)
 {
-    while (G_LIKELY(c->cycles_left)) {
-        c->cycles_left--;
-        c->insn_eip = c->eip;
-        c->insn_esp = c->g.r[CPU_ESP];
-        uint32_t lin = c->seg[CPU_CS].base + c->eip;
-        const DInsn *di;
-        if (G_LIKELY((lin & ~0xFFFu) == c->fetch_page &&
-                     c->fetch_ram != TLB_NONE)) {
-            uint32_t off = c->fetch_ram | (lin & 0xFFF);
-            DInsn *e = &c->icache[off & (ICACHE_SIZE - 1)];
-            if (G_LIKELY(e->tag == off && e->mode == 1 + c->code32)) {
-                di = e;
-            } else {
-                di = decode_into(c, e, off, lin);
-            }
-        } else {
-            decode(c, &c->scratch);
-            c->scratch.fast = FAST_NONE;
-            di = &c->scratch;
-        }
-        if (!exec_fast(c, di)) {
-            exec_insn(c, di);
-        }
-        if (single || c->check_intr) {
-            break;
+    if ((lin & ~0xFFFu) == c->fetch_page && c->fetch_ram != FETCH_NOT_RAM) {
+        uint32_t off = c->fetch_ram | (lin & 0xFFF);
+        return decode_into(c, &c->icache[off & (ICACHE_SIZE - 1)], off, lin);
+    }
+    decode(c, &c->scratch);
+    c->scratch.fast = FAST_NONE;
+    return &c->scratch;
+}
+
+/* The hit path, expanded in every handler. */
+static inline __attribute__((always_inline)) const DInsn *lookup(Cpu *c)
+{
+    uint32_t lin = c->seg[CPU_CS].base + c->eip;
+    if (G_LIKELY((lin & ~0xFFFu) == c->fetch_page)) {
+        uint64_t key = c->fetch_key | (lin & 0xFFF);
+        const DInsn *e = &c->icache[key & (ICACHE_SIZE - 1)];
+        if (G_LIKELY(e->key == key)) {
+            return e;
         }
     }
+    return lookup_slow(c, lin);
+}
+
+/*
+ * The execution loop, threaded: every handler ends with its own dispatch
+ * of the next instruction, which branch predictors handle far better than
+ * one shared switch.
+ */
+void cpu_exec_loop(Cpu *c, bool single)
+{
+#define L(name) [name] = &&h_##name
+#define L8(base)                                                               \
+    [base + 0] = &&h_##base##_0, [base + 1] = &&h_##base##_1,                  \
+            [base + 2] = &&h_##base##_2, [base + 3] = &&h_##base##_3,          \
+            [base + 4] = &&h_##base##_4, [base + 5] = &&h_##base##_5,          \
+            [base + 6] = &&h_##base##_6, [base + 7] = &&h_##base##_7
+    static const void *const handlers[FAST_END] = {
+        L(FAST_NONE),       L(FAST_MOV_R_RM),    L(FAST_MOV_RM_R),
+        L(FAST_MOV_R8_RM8), L(FAST_MOV_RM8_R8),  L(FAST_MOVZX8),
+        L(FAST_MOVZX16),    L(FAST_LEA),         L(FAST_MOV_R_IMM),
+        L(FAST_MOV_RM_IMM), L(FAST_PUSH_R),      L(FAST_POP_R),
+        L(FAST_PUSH_IMM),   L(FAST_INC_R),       L(FAST_DEC_R),
+        L(FAST_JCC),        L(FAST_JMP),         L(FAST_CALL),
+        L(FAST_RET),        L(FAST_TEST_RM_R),   L(FAST_TEST8_IMM),
+        L(FAST_CMP8_IMM),   L(FAST_MOV_RM8_IMM), L(FAST_TEST_EAX_IMM),
+        L(FAST_IMUL_R_RM),  L(FAST_SHIFT_I),     L8(FAST_ALU_RM_R),
+        L8(FAST_ALU_R_RM),  L8(FAST_ALU_RM_I),
+    };
+#undef L
+#undef L8
+    const DInsn *di;
+    uint32_t v;
+
+#define DISPATCH()                                                             \
+    do {                                                                       \
+        if (G_UNLIKELY(!c->cycles_left)) {                                     \
+            return;                                                            \
+        }                                                                      \
+        c->cycles_left--;                                                      \
+        c->insn_eip = c->eip;                                                  \
+        c->insn_esp = c->g.r[CPU_ESP];                                         \
+        di = lookup(c);                                                        \
+        goto *handlers[di->fast];                                              \
+    } while (0)
+/* after a handler that set EIP itself */
+#define NEXT_JUMPED()                                                          \
+    do {                                                                       \
+        if (G_UNLIKELY(single || c->check_intr)) {                             \
+            return;                                                            \
+        }                                                                      \
+        DISPATCH();                                                            \
+    } while (0)
+#define NEXT()                                                                 \
+    do {                                                                       \
+        c->eip += di->len;                                                     \
+        NEXT_JUMPED();                                                         \
+    } while (0)
+#define REG ((di->modrm >> 3) & 7)
+#define RM  (di->modrm & 7)
+
+    DISPATCH();
+
+h_FAST_NONE:
+    exec_insn(c, di);
+    NEXT_JUMPED();
+h_FAST_MOV_R_RM:
+    c->g.r[REG] = rm32_rd(c, di);
+    NEXT();
+h_FAST_MOV_RM_R:
+    rm32_wr(c, di, c->g.r[REG]);
+    NEXT();
+h_FAST_MOV_R8_RM8:
+    v = (di->flags & DI_MEM) ? mem_rd(c, di->eseg, ea_calc(c, di), 1)
+                             : reg_rd(c, 1, RM);
+    reg_wr(c, 1, REG, v);
+    NEXT();
+h_FAST_MOV_RM8_R8:
+    v = reg_rd(c, 1, REG);
+    if (di->flags & DI_MEM) {
+        mem_wr(c, di->eseg, ea_calc(c, di), v, 1);
+    } else {
+        reg_wr(c, 1, RM, v);
+    }
+    NEXT();
+h_FAST_MOVZX8:
+    c->g.r[REG] = (di->flags & DI_MEM) ? mem_rd(c, di->eseg, ea_calc(c, di), 1)
+                                       : reg_rd(c, 1, RM);
+    NEXT();
+h_FAST_MOVZX16:
+    c->g.r[REG] = (di->flags & DI_MEM) ? mem_rd(c, di->eseg, ea_calc(c, di), 2)
+                                       : c->g.r16[RM * 2];
+    NEXT();
+h_FAST_LEA:
+    c->g.r[REG] = ea_calc(c, di);
+    NEXT();
+h_FAST_MOV_R_IMM:
+    c->g.r[di->op & 7] = ld_le(di->imm, 4);
+    NEXT();
+h_FAST_MOV_RM_IMM:
+    rm32_wr(c, di, ld_le(di->imm, 4));
+    NEXT();
+h_FAST_PUSH_R:
+    push(c, c->g.r[di->op & 7], 4);
+    NEXT();
+h_FAST_POP_R:
+    v = pop(c, 4);
+    c->g.r[di->op & 7] = v;
+    NEXT();
+h_FAST_PUSH_IMM:
+    push(c, di->disp, 4);
+    NEXT();
+h_FAST_INC_R:
+h_FAST_DEC_R : {
+    bool cf = cf_fast(c);
+    uint32_t a = c->g.r[di->op & 7];
+    bool dec = di->fast == FAST_DEC_R;
+    uint32_t r = dec ? a - 1 : a + 1;
+    c->g.r[di->op & 7] = r;
+    cc_set(c, dec ? CC_DEC : CC_INC, 4, r, a, 1);
+    c->cc_cfin = cf;
+    NEXT();
+}
+h_FAST_JCC:
+    if (cond_fast(c, di->op & 15)) {
+        fast_jump(c, c->eip + di->len + di->disp);
+        NEXT_JUMPED();
+    }
+    NEXT();
+h_FAST_JMP:
+    fast_jump(c, c->eip + di->len + di->disp);
+    NEXT_JUMPED();
+h_FAST_CALL:
+    push(c, c->eip + di->len, 4);
+    fast_jump(c, c->eip + di->len + di->disp);
+    NEXT_JUMPED();
+h_FAST_RET:
+    v = mem_rd(c, CPU_SS, sp_get(c), 4);
+    fast_jump(c, v);
+    sp_set(c, sp_get(c) + 4);
+    NEXT_JUMPED();
+h_FAST_TEST_RM_R:
+    v = rm32_rd(c, di) & c->g.r[REG];
+    cc_set(c, CC_LOGIC, 4, v, 0, 0);
+    NEXT();
+h_FAST_TEST8_IMM:
+    v = (di->flags & DI_MEM) ? mem_rd(c, di->eseg, ea_calc(c, di), 1)
+                             : reg_rd(c, 1, RM);
+    cc_set(c, CC_LOGIC, 1, v & di->imm[0], 0, 0);
+    NEXT();
+h_FAST_CMP8_IMM:
+    v = (di->flags & DI_MEM) ? mem_rd(c, di->eseg, ea_calc(c, di), 1)
+                             : reg_rd(c, 1, RM);
+    cc_set(c, CC_SUB, 1, v - di->imm[0], v, di->imm[0]);
+    NEXT();
+
+h_FAST_MOV_RM8_IMM:
+    if (di->flags & DI_MEM) {
+        mem_wr(c, di->eseg, ea_calc(c, di), di->imm[0], 1);
+    } else {
+        reg_wr(c, 1, RM, di->imm[0]);
+    }
+    NEXT();
+h_FAST_TEST_EAX_IMM:
+    cc_set(c, CC_LOGIC, 4, c->g.r[CPU_EAX] & ld_le(di->imm, 4), 0, 0);
+    NEXT();
+h_FAST_IMUL_R_RM:
+    v = rm32_rd(c, di);
+    c->g.r[REG] = imul3(c, 4, c->g.r[REG], v);
+    NEXT();
+h_FAST_SHIFT_I : {
+    unsigned cnt = di->imm[0] & 31;
+    if (cnt == 0 || (di->flags & DI_MEM)) {
+        goto h_FAST_NONE;
+    }
+    uint32_t a = c->g.r[RM], r;
+    switch (REG) {
+    case 0: /* ROL: CF, OF only */
+        r = (a << cnt) | (a >> (32 - cnt));
+        c->g.r[RM] = r;
+        flags_set(c,
+                  ((r & 1) ? CPU_FLAG_CF : 0) |
+                      ((((r >> 31) ^ r) & 1) ? CPU_FLAG_OF : 0),
+                  CPU_FLAG_CF | CPU_FLAG_OF);
+        break;
+    case 1: /* ROR */
+        r = (a >> cnt) | (a << (32 - cnt));
+        c->g.r[RM] = r;
+        flags_set(c,
+                  ((r >> 31) ? CPU_FLAG_CF : 0) |
+                      ((((r >> 31) ^ (r >> 30)) & 1) ? CPU_FLAG_OF : 0),
+                  CPU_FLAG_CF | CPU_FLAG_OF);
+        break;
+    case 4:
+        r = a << cnt;
+        c->g.r[RM] = r;
+        cc_set(c, CC_SHL, 4, r, a, cnt);
+        c->cc_cfin = (a >> (32 - cnt)) & 1;
+        break;
+    case 5:
+        r = a >> cnt;
+        c->g.r[RM] = r;
+        cc_set(c, CC_SHR, 4, r, a, cnt);
+        c->cc_cfin = (a >> (cnt - 1)) & 1;
+        break;
+    default:
+        r = (uint32_t)((int32_t)a >> cnt);
+        c->g.r[RM] = r;
+        cc_set(c, CC_SAR, 4, r, a, cnt);
+        c->cc_cfin = ((int32_t)a >> (cnt - 1)) & 1;
+        break;
+    }
+    NEXT();
+}
+
+/* op r/m32, r32: register destinations and CMP; others generic */
+#define ALU_RM_R(base, n)                                                      \
+    h_##base##_##n : if (n != 7 && (di->flags & DI_MEM))                       \
+    {                                                                          \
+        goto h_FAST_NONE;                                                      \
+    }                                                                          \
+    {                                                                          \
+        uint32_t r_ = alu(c, n, 4, rm32_rd(c, di), c->g.r[REG]);               \
+        if (n != 7) {                                                          \
+            c->g.r[RM] = r_;                                                   \
+        }                                                                      \
+    }                                                                          \
+    NEXT();
+#define ALU_R_RM(base, n)                                                      \
+    h_##base##_##n:                                                            \
+    {                                                                          \
+        uint32_t r_ = alu(c, n, 4, c->g.r[REG], rm32_rd(c, di));               \
+        if (n != 7) {                                                          \
+            c->g.r[REG] = r_;                                                  \
+        }                                                                      \
+    }                                                                          \
+    NEXT();
+#define ALU_RM_I(base, n)                                                      \
+    h_##base##_##n : if (n != 7 && (di->flags & DI_MEM))                       \
+    {                                                                          \
+        goto h_FAST_NONE;                                                      \
+    }                                                                          \
+    {                                                                          \
+        uint32_t r_ = alu(c, n, 4, rm32_rd(c, di), fast_imm32(di));            \
+        if (n != 7) {                                                          \
+            c->g.r[RM] = r_;                                                   \
+        }                                                                      \
+    }                                                                          \
+    NEXT();
+#define ALL8(m, base)                                                          \
+    m(base, 0) m(base, 1) m(base, 2) m(base, 3) m(base, 4) m(base, 5)          \
+        m(base, 6) m(base, 7)
+
+    ALL8(ALU_RM_R, FAST_ALU_RM_R)
+    ALL8(ALU_R_RM, FAST_ALU_R_RM)
+    ALL8(ALU_RM_I, FAST_ALU_RM_I)
+
+#undef ALU_RM_R
+#undef ALU_R_RM
+#undef ALU_RM_I
+#undef ALL8
+#undef REG
+#undef RM
+#undef NEXT
+#undef NEXT_JUMPED
+#undef DISPATCH
 }

@@ -310,7 +310,8 @@ uint8_t cpu_fetch_slow(Cpu *c)
         c->fetch_host = host;
         c->fetch_ram = (host >= c->ram && host < c->ram + c->ram_size)
                            ? (uint32_t)(host - c->ram)
-                           : TLB_NONE;
+                           : FETCH_NOT_RAM;
+        c->fetch_key = (uint64_t)(1 + c->code32) << 32 | c->fetch_ram;
     }
     return host[lin & 0xFFF];
 }

@@ -12,6 +12,7 @@
 %define BUF_B      0x510000
 
 test_main:
+    mov esp, 0x90000        ; stack on its own pages, as in a kernel
     ; page directory at 0x300000: 4 x 4 MiB identity pages
     mov edi, 0x300000
     xor eax, eax
