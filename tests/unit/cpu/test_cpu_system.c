@@ -197,3 +197,48 @@ Test(cpu_system, bios_image_size_is_validated)
     g_error_free(err);
     vm_free(vm);
 }
+
+Test(cpu_system, double_fault_nm_cpuid_eflags_and_tsc)
+{
+    TestVm *vm = boot("sys_misc");
+    cr_assert_eq(vm_run(vm, 1000000), CPU_STOP_HALT);
+    unsigned i = 0;
+    expect_fault(vm, &i, 8, 0); /* #DF, error code 0 */
+    expect_fault(vm, &i, 7, 0); /* #NM with CR0.EM */
+    expect_fault(vm, &i, 7, 0); /* #NM from WAIT with TS|MP */
+    uint32_t *r = vm->reports;
+    cr_assert_eq(vm->nreports, i + 10);
+    cr_expect_eq(r[i], 1, "max CPUID leaf");
+    cr_expect_eq(r[i + 1], 0x756E6547); /* Genu */
+    cr_expect_eq(r[i + 2], 0x49656E69); /* ineI */
+    cr_expect_eq(r[i + 3], 0x6C65746E); /* ntel */
+    cr_expect_eq(r[i + 4], 0x543, "family 5 model 4 stepping 3");
+    cr_expect_eq(r[i + 5], 0x8111, "FPU TSC CX8 CMOV");
+    cr_expect_eq(r[i + 6], 0, "ID/AC set at reset");
+    cr_expect_eq(r[i + 7], 0x240000, "ID/AC not writable");
+    cr_expect_eq(r[i + 8], 12, "RDTSC must count one per instruction");
+    cr_expect_eq(r[i + 9], 1, "TSC MSR write lost");
+    vm_free(vm);
+}
+
+Test(cpu_system, fault_during_double_fault_shuts_down)
+{
+    TestVm *vm = boot("sys_triple");
+    cr_assert_eq(vm_run(vm, 1000000), CPU_STOP_RESET);
+    cr_assert_eq(vm->nreports, 1);
+    cr_assert_eq(vm->reports[0], 0x7777);
+    /* stays down until the machine resets it */
+    cr_assert_eq(cpu_run(vm->cpu, clock_now(vm->clock) + 100), CPU_STOP_RESET);
+    cpu_reset(vm->cpu);
+    cr_assert_eq(cpu_get_eip(vm->cpu), 0xFFF0);
+    vm_free(vm);
+}
+
+Test(cpu_system, clock_advances_by_executed_instructions)
+{
+    TestVm *vm = boot("sys_smc");
+    cr_assert_eq(vm_run(vm, 5000), CPU_STOP_LIMIT);
+    cr_assert_eq(clock_now(vm->clock), 5000);
+    cr_assert_eq(cpu_insn_count(vm->cpu), 5000);
+    vm_free(vm);
+}
