@@ -2640,6 +2640,7 @@ static const DInsn *decode_into(Cpu *c, DInsn *e, uint32_t off, uint32_t lin)
         return e;
     }
     c->scratch = tmp;
+    c->scratch.key = 0; /* not in the cache: no fall-through */
     return &c->scratch;
 }
 
@@ -2652,6 +2653,7 @@ static __attribute__((noinline)) const DInsn *lookup_slow(Cpu *c, uint32_t lin)
     }
     decode(c, &c->scratch);
     c->scratch.fast = FAST_NONE;
+    c->scratch.key = 0;
     return &c->scratch;
 }
 
@@ -2718,10 +2720,30 @@ void cpu_exec_loop(Cpu *c, bool single)
         }                                                                      \
         DISPATCH();                                                            \
     } while (0)
+/*
+ * Fall through to the next instruction: when it starts in the same page
+ * its cache slot is di + len (slots follow RAM offsets), so a matching
+ * key finds it without the full lookup.  Only fast handlers come here,
+ * and none of them changes CS, paging or the TLB.
+ */
 #define NEXT()                                                                 \
     do {                                                                       \
+        uint64_t key_ = di->key + di->len;                                     \
         c->eip += di->len;                                                     \
-        NEXT_JUMPED();                                                         \
+        if (G_UNLIKELY(single || c->check_intr || !c->cycles_left)) {          \
+            return;                                                            \
+        }                                                                      \
+        c->cycles_left--;                                                      \
+        c->insn_eip = c->eip;                                                  \
+        c->insn_esp = c->g.r[CPU_ESP];                                         \
+        if (G_LIKELY(di->key &&                                                \
+                     ((uint32_t)di->key & 0xFFF) + di->len < 0x1000 &&         \
+                     di[di->len].key == key_)) {                               \
+            di += di->len;                                                     \
+        } else {                                                               \
+            di = lookup(c);                                                    \
+        }                                                                      \
+        goto *handlers[di->fast];                                              \
     } while (0)
 #define REG ((di->modrm >> 3) & 7)
 #define RM  (di->modrm & 7)
