@@ -234,7 +234,8 @@ uint32_t cpu_lin_read_slow(Cpu *c, uint32_t lin, unsigned size)
 void cpu_lin_write_slow(Cpu *c, uint32_t lin, uint32_t val, unsigned size)
 {
     const TlbEntry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
-    if (e->tag_wc == (lin & ~0xFFFu) && (lin & 0xFFF) <= 0x1000 - size) {
+    if (e->tag_wc == (lin & ~0xFFFu) && e->ram != TLB_NONE &&
+        (lin & 0xFFF) <= 0x1000 - size) {
         cpu_code_write(c, e->ram + (lin & 0xFFF), size);
         st_le((uint8_t *)(e->addend + lin), val, size);
         return;

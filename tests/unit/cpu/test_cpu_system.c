@@ -2,6 +2,7 @@
  * x86 system behaviour, driven by bare-metal guest programs
  * (tests/guest/, assembled with nasm) that report through port 0xE9.
  */
+#include <string.h>
 #include <criterion/criterion.h>
 #include "cpu_vm.h"
 #include "emu/log.h"
@@ -240,5 +241,31 @@ Test(cpu_system, clock_advances_by_executed_instructions)
     cr_assert_eq(vm_run(vm, 5000), CPU_STOP_LIMIT);
     cr_assert_eq(clock_now(vm->clock), 5000);
     cr_assert_eq(cpu_insn_count(vm->cpu), 5000);
+    vm_free(vm);
+}
+
+static void collect_line(void *opaque, const char *line)
+{
+    g_string_append_printf(opaque, "%s\n", line);
+}
+
+Test(cpu_system, post_codes_are_traced_with_trace_post)
+{
+    TestVm *vm = vm_new_pc(16 * MB);
+    size_t n;
+    uint8_t *rom = vm_read_guest("boot_modes", &n);
+    cr_assert(cpu_load_bios(vm->cpu, rom, n, NULL));
+    g_free(rom);
+    GString *out = g_string_new(NULL);
+    log_set_handler(collect_line, out);
+    trace_set(TRACE_POST, true);
+    cr_assert_eq(vm_run(vm, 1000000), CPU_STOP_HALT);
+    trace_set(TRACE_POST, false);
+    log_set_handler(NULL, NULL);
+    cr_expect(strstr(out->str, "trace post: post 0x01\n") != NULL, "%s",
+              out->str);
+    cr_expect(strstr(out->str, "trace post: post 0x02\n") != NULL);
+    cr_expect(strstr(out->str, "trace post: post 0xff\n") != NULL);
+    g_string_free(out, TRUE);
     vm_free(vm);
 }
