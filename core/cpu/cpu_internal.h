@@ -240,6 +240,8 @@ void cpu_tlb_flush_page(Cpu *c, uint32_t lin);
 uint32_t cpu_lin_read_slow(Cpu *c, uint32_t lin, unsigned size);
 void cpu_lin_write_slow(Cpu *c, uint32_t lin, uint32_t val, unsigned size);
 uint8_t cpu_fetch_slow(Cpu *c);
+/* Set up the fetch window for CS:eip (faults as a fetch would). */
+void cpu_fetch_window(Cpu *c, uint32_t eip);
 /* Supervisor-mode ("system") accesses used for descriptor tables and TSS. */
 uint32_t cpu_sys_read(Cpu *c, uint32_t lin, unsigned size);
 void cpu_sys_write(Cpu *c, uint32_t lin, uint32_t val, unsigned size);

@@ -2402,32 +2402,45 @@ void cpu_code_write(Cpu *c, uint32_t ram_off, unsigned size)
 
 enum {
     FAST_NONE,
-    FAST_MOV_R_RM,     /* 8B */
-    FAST_MOV_RM_R,     /* 89 */
-    FAST_MOV_R8_RM8,   /* 8A */
-    FAST_MOV_RM8_R8,   /* 88 */
-    FAST_MOVZX8,       /* 0F B6 */
-    FAST_MOVZX16,      /* 0F B7 */
-    FAST_LEA,          /* 8D */
-    FAST_MOV_R_IMM,    /* B8+r */
-    FAST_MOV_RM_IMM,   /* C7 */
-    FAST_PUSH_R,       /* 50+r */
-    FAST_POP_R,        /* 58+r */
-    FAST_PUSH_IMM,     /* 68, 6A (imm already sign-extended at decode) */
-    FAST_INC_R,        /* 40+r */
-    FAST_DEC_R,        /* 48+r */
-    FAST_JCC,          /* 70-7F, 0F 80-8F; rel in disp */
-    FAST_JMP,          /* EB, E9 */
-    FAST_CALL,         /* E8 */
-    FAST_RET,          /* C3 */
-    FAST_TEST_RM_R,    /* 85 */
-    FAST_TEST8_IMM,    /* F6 /0 */
-    FAST_CMP8_IMM,     /* 80 /7 */
-    FAST_MOV_RM8_IMM,  /* C6 /0 */
-    FAST_TEST_EAX_IMM, /* A9 */
-    FAST_IMUL_R_RM,    /* 0F AF */
-    FAST_SHIFT_I,      /* C1 /0 /1 /4 /5 /7 */
-    FAST_ALU_RM_R,     /* 01, 09, ... 39: +op */
+    FAST_MOV_R_RM,      /* 8B */
+    FAST_MOV_RM_R,      /* 89 */
+    FAST_MOV_R8_RM8,    /* 8A */
+    FAST_MOV_RM8_R8,    /* 88 */
+    FAST_MOVZX8,        /* 0F B6 */
+    FAST_MOVZX16,       /* 0F B7 */
+    FAST_LEA,           /* 8D */
+    FAST_MOV_R_IMM,     /* B8+r */
+    FAST_MOV_RM_IMM,    /* C7 */
+    FAST_PUSH_R,        /* 50+r */
+    FAST_POP_R,         /* 58+r */
+    FAST_PUSH_IMM,      /* 68, 6A (imm already sign-extended at decode) */
+    FAST_INC_R,         /* 40+r */
+    FAST_DEC_R,         /* 48+r */
+    FAST_JCC,           /* 70-7F, 0F 80-8F; rel in disp */
+    FAST_JMP,           /* EB, E9 */
+    FAST_CALL,          /* E8 */
+    FAST_RET,           /* C3 */
+    FAST_TEST_RM_R,     /* 85 */
+    FAST_TEST8_IMM,     /* F6 /0 */
+    FAST_CMP8_IMM,      /* 80 /7 */
+    FAST_MOV_RM8_IMM,   /* C6 /0 */
+    FAST_TEST_EAX_IMM,  /* A9 */
+    FAST_IMUL_R_RM,     /* 0F AF */
+    FAST_SHIFT_I,       /* C1 /0 /1 /4 /5 /7 */
+    FAST_TEST8_RM_R,    /* 84 */
+    FAST_CMP8_RM_R,     /* 38 */
+    FAST_MOV_EAX_MOFFS, /* A1 */
+    FAST_MOV_MOFFS_EAX, /* A3 */
+    FAST_LEAVE,         /* C9 */
+    FAST_NOP,           /* 90 */
+    FAST_CALL_RM,       /* FF /2 */
+    FAST_JMP_RM,        /* FF /4 */
+    FAST_PUSH_RM,       /* FF /6 */
+    FAST_LODSB,         /* AC without REP */
+    FAST_SCASB,         /* AE without REP */
+    FAST_ALU_AL_I,      /* 04, 0C, ... 3C: +op */
+    FAST_ALU_EAX_I = FAST_ALU_AL_I + 8, /* 05, 0D, ... 3D: +op */
+    FAST_ALU_RM_R = FAST_ALU_EAX_I + 8, /* 01, 09, ... 39: +op */
     FAST_ALU_R_RM = FAST_ALU_RM_R + 8,
     FAST_ALU_RM_I = FAST_ALU_R_RM + 8, /* 81, 83: imm in disp2 */
     FAST_END = FAST_ALU_RM_I + 8,
@@ -2441,6 +2454,14 @@ static void select_fast(DInsn *di)
     /* 32-bit operand and address size, no REP */
     if ((di->flags & (DI_OP32 | DI_AD32 | DI_REPZ | DI_REPNZ)) !=
         (DI_OP32 | DI_AD32)) {
+        return;
+    }
+    if (op < 0x40 && (op & 7) == 4) {
+        di->fast = (uint8_t)(FAST_ALU_AL_I + (op >> 3));
+        return;
+    }
+    if (op < 0x40 && (op & 7) == 5) {
+        di->fast = (uint8_t)(FAST_ALU_EAX_I + (op >> 3));
         return;
     }
     if (op < 0x40 && (op & 7) <= 3 && (op & 1)) {
@@ -2593,6 +2614,36 @@ static void select_fast(DInsn *di)
             di->fast = FAST_SHIFT_I;
         }
         break;
+    case 0x84:
+        di->fast = FAST_TEST8_RM_R;
+        break;
+    case 0x38:
+        di->fast = FAST_CMP8_RM_R;
+        break;
+    case 0xA1:
+        di->fast = FAST_MOV_EAX_MOFFS;
+        break;
+    case 0xA3:
+        di->fast = FAST_MOV_MOFFS_EAX;
+        break;
+    case 0xC9:
+        di->fast = FAST_LEAVE;
+        break;
+    case 0x90:
+        di->fast = FAST_NOP;
+        break;
+    case 0xFF:
+        di->fast = reg == 2   ? FAST_CALL_RM
+                   : reg == 4 ? FAST_JMP_RM
+                   : reg == 6 ? FAST_PUSH_RM
+                              : FAST_NONE;
+        break;
+    case 0xAC:
+        di->fast = FAST_LODSB;
+        break;
+    case 0xAE:
+        di->fast = FAST_SCASB;
+        break;
     default:
         break;
     }
@@ -2647,9 +2698,16 @@ static const DInsn *decode_into(Cpu *c, DInsn *e, uint32_t off, uint32_t lin)
 /* Find (or decode and cache) the instruction at CS:EIP: the miss path. */
 static __attribute__((noinline)) const DInsn *lookup_slow(Cpu *c, uint32_t lin)
 {
+    if ((lin & ~0xFFFu) != c->fetch_page) {
+        cpu_fetch_window(c, c->eip);
+    }
     if ((lin & ~0xFFFu) == c->fetch_page && c->fetch_ram != FETCH_NOT_RAM) {
         uint32_t off = c->fetch_ram | (lin & 0xFFF);
-        return decode_into(c, &c->icache[off & (ICACHE_SIZE - 1)], off, lin);
+        DInsn *e = &c->icache[off & (ICACHE_SIZE - 1)];
+        if (e->key == (c->fetch_key | (lin & 0xFFF))) {
+            return e;
+        }
+        return decode_into(c, e, off, lin);
     }
     decode(c, &c->scratch);
     c->scratch.fast = FAST_NONE;
@@ -2685,16 +2743,20 @@ void cpu_exec_loop(Cpu *c, bool single)
             [base + 4] = &&h_##base##_4, [base + 5] = &&h_##base##_5,          \
             [base + 6] = &&h_##base##_6, [base + 7] = &&h_##base##_7
     static const void *const handlers[FAST_END] = {
-        L(FAST_NONE),       L(FAST_MOV_R_RM),    L(FAST_MOV_RM_R),
-        L(FAST_MOV_R8_RM8), L(FAST_MOV_RM8_R8),  L(FAST_MOVZX8),
-        L(FAST_MOVZX16),    L(FAST_LEA),         L(FAST_MOV_R_IMM),
-        L(FAST_MOV_RM_IMM), L(FAST_PUSH_R),      L(FAST_POP_R),
-        L(FAST_PUSH_IMM),   L(FAST_INC_R),       L(FAST_DEC_R),
-        L(FAST_JCC),        L(FAST_JMP),         L(FAST_CALL),
-        L(FAST_RET),        L(FAST_TEST_RM_R),   L(FAST_TEST8_IMM),
-        L(FAST_CMP8_IMM),   L(FAST_MOV_RM8_IMM), L(FAST_TEST_EAX_IMM),
-        L(FAST_IMUL_R_RM),  L(FAST_SHIFT_I),     L8(FAST_ALU_RM_R),
-        L8(FAST_ALU_R_RM),  L8(FAST_ALU_RM_I),
+        L(FAST_NONE),       L(FAST_MOV_R_RM),      L(FAST_MOV_RM_R),
+        L(FAST_MOV_R8_RM8), L(FAST_MOV_RM8_R8),    L(FAST_MOVZX8),
+        L(FAST_MOVZX16),    L(FAST_LEA),           L(FAST_MOV_R_IMM),
+        L(FAST_MOV_RM_IMM), L(FAST_PUSH_R),        L(FAST_POP_R),
+        L(FAST_PUSH_IMM),   L(FAST_INC_R),         L(FAST_DEC_R),
+        L(FAST_JCC),        L(FAST_JMP),           L(FAST_CALL),
+        L(FAST_RET),        L(FAST_TEST_RM_R),     L(FAST_TEST8_IMM),
+        L(FAST_CMP8_IMM),   L(FAST_MOV_RM8_IMM),   L(FAST_TEST_EAX_IMM),
+        L(FAST_IMUL_R_RM),  L(FAST_SHIFT_I),       L(FAST_TEST8_RM_R),
+        L(FAST_CMP8_RM_R),  L(FAST_MOV_EAX_MOFFS), L(FAST_MOV_MOFFS_EAX),
+        L(FAST_LEAVE),      L(FAST_NOP),           L(FAST_CALL_RM),
+        L(FAST_JMP_RM),     L(FAST_PUSH_RM),       L(FAST_LODSB),
+        L(FAST_SCASB),      L8(FAST_ALU_AL_I),     L8(FAST_ALU_EAX_I),
+        L8(FAST_ALU_RM_R),  L8(FAST_ALU_R_RM),     L8(FAST_ALU_RM_I),
     };
 #undef L
 #undef L8
@@ -2902,6 +2964,83 @@ h_FAST_SHIFT_I : {
     NEXT();
 }
 
+h_FAST_TEST8_RM_R:
+    v = (di->flags & DI_MEM) ? mem_rd(c, di->eseg, ea_calc(c, di), 1)
+                             : reg_rd(c, 1, RM);
+    cc_set(c, CC_LOGIC, 1, v & reg_rd(c, 1, REG), 0, 0);
+    NEXT();
+h_FAST_CMP8_RM_R : {
+    uint32_t b_ = reg_rd(c, 1, REG);
+    v = (di->flags & DI_MEM) ? mem_rd(c, di->eseg, ea_calc(c, di), 1)
+                             : reg_rd(c, 1, RM);
+    cc_set(c, CC_SUB, 1, v - b_, v, b_);
+    NEXT();
+}
+h_FAST_MOV_EAX_MOFFS:
+    c->g.r[CPU_EAX] =
+        mem_rd(c, di->seg >= 0 ? di->seg : CPU_DS, ld_le(di->imm, 4), 4);
+    NEXT();
+h_FAST_MOV_MOFFS_EAX:
+    mem_wr(c, di->seg >= 0 ? di->seg : CPU_DS, ld_le(di->imm, 4),
+           c->g.r[CPU_EAX], 4);
+    NEXT();
+h_FAST_LEAVE : {
+    uint32_t bp = c->stack32 ? c->g.r[CPU_EBP] : c->g.r16[CPU_EBP * 2];
+    v = mem_rd(c, CPU_SS, bp, 4);
+    sp_set(c, bp + 4);
+    c->g.r[CPU_EBP] = v;
+    NEXT();
+}
+h_FAST_NOP:
+    NEXT();
+h_FAST_CALL_RM:
+    v = rm32_rd(c, di);
+    if (G_UNLIKELY(v > c->seg[CPU_CS].limit)) {
+        cpu_raise(c, CPU_EXC_GP, 0);
+    }
+    push(c, c->eip + di->len, 4);
+    c->eip = v;
+    NEXT_JUMPED();
+h_FAST_JMP_RM:
+    fast_jump(c, rm32_rd(c, di));
+    NEXT_JUMPED();
+h_FAST_PUSH_RM:
+    push(c, rm32_rd(c, di), 4);
+    NEXT();
+h_FAST_LODSB : {
+    uint32_t si = c->g.r[CPU_ESI];
+    c->g.r8[0] = (uint8_t)mem_rd(c, di->seg >= 0 ? di->seg : CPU_DS, si, 1);
+    c->g.r[CPU_ESI] = si + ((c->eflags & CPU_FLAG_DF) ? -1u : 1u);
+    NEXT();
+}
+h_FAST_SCASB : {
+    uint32_t dst = c->g.r[CPU_EDI];
+    uint32_t b_ = mem_rd(c, CPU_ES, dst, 1), a_ = c->g.r8[0];
+    cc_set(c, CC_SUB, 1, a_ - b_, a_, b_);
+    c->g.r[CPU_EDI] = dst + ((c->eflags & CPU_FLAG_DF) ? -1u : 1u);
+    NEXT();
+}
+
+/* op AL, imm8 and op EAX, imm32 */
+#define ALU_AL_I(base, n)                                                      \
+    h_##base##_##n:                                                            \
+    {                                                                          \
+        uint32_t r_ = alu(c, n, 1, c->g.r8[0], di->imm[0]);                    \
+        if (n != 7) {                                                          \
+            c->g.r8[0] = (uint8_t)r_;                                          \
+        }                                                                      \
+    }                                                                          \
+    NEXT();
+#define ALU_EAX_I(base, n)                                                     \
+    h_##base##_##n:                                                            \
+    {                                                                          \
+        uint32_t r_ = alu(c, n, 4, c->g.r[CPU_EAX], ld_le(di->imm, 4));        \
+        if (n != 7) {                                                          \
+            c->g.r[CPU_EAX] = r_;                                              \
+        }                                                                      \
+    }                                                                          \
+    NEXT();
+
 /* op r/m32, r32: register destinations and CMP; others generic */
 #define ALU_RM_R(base, n)                                                      \
     h_##base##_##n : if (n != 7 && (di->flags & DI_MEM))                       \
@@ -2940,10 +3079,14 @@ h_FAST_SHIFT_I : {
     m(base, 0) m(base, 1) m(base, 2) m(base, 3) m(base, 4) m(base, 5)          \
         m(base, 6) m(base, 7)
 
+    ALL8(ALU_AL_I, FAST_ALU_AL_I)
+    ALL8(ALU_EAX_I, FAST_ALU_EAX_I)
     ALL8(ALU_RM_R, FAST_ALU_RM_R)
     ALL8(ALU_R_RM, FAST_ALU_R_RM)
     ALL8(ALU_RM_I, FAST_ALU_RM_I)
 
+#undef ALU_AL_I
+#undef ALU_EAX_I
 #undef ALU_RM_R
 #undef ALU_R_RM
 #undef ALU_RM_I

@@ -286,24 +286,19 @@ uint8_t *cpu_lin_ptr(Cpu *c, uint32_t lin, bool write)
     return host + (lin & 0xFFF);
 }
 
-uint8_t cpu_fetch_slow(Cpu *c)
+/* Translate the code page holding CS:eip and make it the fetch window when
+ * it is RAM/ROM lying wholly inside CS.  Returns the host page or NULL. */
+static uint8_t *fetch_page_setup(Cpu *c, uint32_t eip, uint32_t *phys)
 {
-    uint32_t eip = c->next_eip;
     const CpuSegment *cs = &c->seg[CPU_CS];
     if (eip > cs->limit) {
         cpu_raise(c, CPU_EXC_GP, 0);
     }
     uint32_t lin = cs->base + eip;
-    uint32_t phys;
-    uint8_t *host = xlat_fill(c, lin, false, &phys);
-    c->next_eip = eip + 1;
+    uint8_t *host = xlat_fill(c, lin, false, phys);
     if (!host) {
-        cpu_sync_clock(c);
-        uint8_t v = (uint8_t)mem_read(c->mem, phys, 1);
-        cpu_after_io(c);
-        return v;
+        return NULL;
     }
-    /* Cache the page for fetches when all of it lies inside CS. */
     uint32_t page_off = (lin & ~0xFFFu) - cs->base;
     if (page_off <= cs->limit && cs->limit - page_off >= 0xFFF &&
         page_off + 0xFFFu >= page_off) {
@@ -314,7 +309,28 @@ uint8_t cpu_fetch_slow(Cpu *c)
                            : FETCH_NOT_RAM;
         c->fetch_key = (uint64_t)(1 + c->code32) << 32 | c->fetch_ram;
     }
-    return host[lin & 0xFFF];
+    return host;
+}
+
+void cpu_fetch_window(Cpu *c, uint32_t eip)
+{
+    uint32_t phys;
+    fetch_page_setup(c, eip, &phys);
+}
+
+uint8_t cpu_fetch_slow(Cpu *c)
+{
+    uint32_t eip = c->next_eip;
+    uint32_t phys;
+    uint8_t *host = fetch_page_setup(c, eip, &phys);
+    c->next_eip = eip + 1;
+    if (!host) {
+        cpu_sync_clock(c);
+        uint8_t v = (uint8_t)mem_read(c->mem, phys, 1);
+        cpu_after_io(c);
+        return v;
+    }
+    return host[phys & 0xFFF];
 }
 
 void cpu_tlb_flush(Cpu *c, bool keep_global)

@@ -924,6 +924,35 @@ static bool g_div(Gen *g)
     return true;
 }
 
+/* CALL/JMP through a register or memory, skipping a MOV */
+static bool g_indirect(Gen *g)
+{
+    bool call = rnd_below(g->r, 2);
+    /* in a sequence an earlier store could change a target in memory */
+    bool mem = !g->seq && rnd_below(g->r, 2);
+    unsigned len = mem ? 6 : 2; /* FF /r with [ebx+disp32] or a register */
+    unsigned reg = dst_reg(g, 4);
+    uint32_t target;
+    if (!mem) {
+        /* mov reg, target; call/jmp reg */
+        target = DIFF_CODE_ADDR + g->in->code_len + 5 + len + 5;
+        emit(g, (uint8_t)(0xB8 + reg));
+        emit32(g, target);
+        emit(g, 0xFF);
+        emit(g, (uint8_t)(0xC0 | (call ? 2 : 4) << 3 | reg));
+    } else {
+        uint32_t off = rnd_below(g->r, DIFF_MEM_SIZE - 4);
+        target = DIFF_CODE_ADDR + g->in->code_len + len + 5;
+        memcpy(&g->in->data[off], &target, 4);
+        emit(g, 0xFF);
+        emit(g, (uint8_t)(0x80 | (call ? 2 : 4) << 3 | 3));
+        emit32(g, off);
+    }
+    emit(g, (uint8_t)(0xB8 + dst_reg(g, 4))); /* skipped */
+    emit32(g, 0x5A5A5A5A);
+    return true;
+}
+
 typedef bool (*GenFn)(Gen *g);
 
 typedef struct Form {
@@ -961,6 +990,7 @@ static const Form forms[] = {
     {"string", g_string, 10, false},
     {"bcd", g_bcd, 6, true},
     {"misc", g_misc, 4, true},
+    {"indirect", g_indirect, 3, true},
 };
 
 static void init_case(Gen *g, DiffIn *in, Rng *r)
