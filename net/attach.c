@@ -5,6 +5,7 @@
 #include "net/bridge.h"
 #include "net/local.h"
 #include "net/mac.h"
+#include "net/netd.h"
 #include "net/pcap.h"
 #include "net/slirp.h"
 #include "net/switch.h"
@@ -20,6 +21,7 @@ typedef struct NetBackendInst {
     NetBridge *bridge;
     NetTap *tap;
     NetVde *vde;
+    NetNetd *netd;
     NetSwitchPort *uplink; /* NULL for bridge (owns its own) and none */
 } NetBackendInst;
 
@@ -43,6 +45,7 @@ static void backend_free(NetAttachment *att, NetBackendInst *be)
     net_bridge_free(be->bridge);
     net_tap_free(be->tap);
     net_vde_free(be->vde);
+    net_netd_free(be->netd);
     if (be->uplink) {
         net_switch_remove_port(att->sw, be->uplink);
     }
@@ -71,9 +74,24 @@ static bool backend_new(NetAttachment *att, const NetNicConfig *cfg,
         be->local = net_local_new(clk, ctx, cfg->segment, cfg->dhcp, errp);
         port = be->local ? net_local_port(be->local) : NULL;
         break;
-    case NET_BACKEND_BRIDGE:
-        be->bridge = net_bridge_new(clk, ctx, cfg->ifname, att->sw, errp);
-        return be->bridge != NULL;
+    case NET_BACKEND_BRIDGE: {
+        g_autoptr(GError) local_err = NULL;
+        const char *sock = g_getenv("TULIPVM_NETD_SOCKET");
+        be->bridge = net_bridge_new(clk, ctx, cfg->ifname, att->sw, &local_err);
+        if (be->bridge) {
+            return true;
+        }
+        /* Without CAP_NET_RAW, the daemon bridges for us. */
+        be->netd = net_netd_new(clk, ctx, sock ? sock : NETD_DEFAULT_SOCKET,
+                                NETD_KIND_BRIDGE, cfg->ifname, att->mac, errp);
+        if (!be->netd) {
+            g_prefix_error(errp,
+                           "%s; through tulipvm-netd: ", local_err->message);
+            return false;
+        }
+        port = net_netd_port(be->netd);
+        break;
+    }
     case NET_BACKEND_TAP:
         be->tap = net_tap_new(clk, ctx, cfg->ifname, errp);
         port = be->tap ? net_tap_port(be->tap) : NULL;
@@ -220,6 +238,9 @@ char *net_attachment_describe(NetAttachment *att)
         p->tx_frames,
         att->vm->port.peer ? att->vm->port.peer->stats.rx_dropped_full : 0,
         p->rx_frames, ps->drop_spoofed, ps->drop_bad_src);
+    if (att->be.netd) {
+        g_string_append(s, "via=tulipvm-netd\n");
+    }
     if (att->be.slirp) {
         g_string_append_printf(
             s, "host_protect_drops=%" G_GUINT64_FORMAT "\n",

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
+#include "net/attach.h"
 #include "net/netd.h"
 #include "net/switch.h"
 #include "net_test_util.h"
@@ -13,6 +14,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -24,6 +26,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -338,7 +341,8 @@ Test(netd, keeps_only_cap_net_raw)
     cr_assert(strstr(status, "NoNewPrivs:\t1"), "%s", status);
 }
 
-Test(netd, vm_process_reaches_a_bridged_wire_through_netd)
+/* A veth pair tvm0 (here) / tvm1 (peer namespace); the peer's raw view. */
+static int veth_with_peer(void)
 {
     int pid;
     int ns_peer = netns_peer(&pid);
@@ -356,6 +360,12 @@ Test(netd, vm_process_reaches_a_bridged_wire_through_netd)
     sll.sll_ifindex = (int)if_nametoindex("tvm1");
     cr_assert(netns_enter(ns_self));
     cr_assert_eq(bind(raw, (struct sockaddr *)&sll, sizeof(sll)), 0);
+    return raw;
+}
+
+Test(netd, vm_process_reaches_a_bridged_wire_through_netd)
+{
+    int raw = veth_with_peer();
 
     Vm v;
     g_autoptr(GError) err = NULL;
@@ -384,5 +394,76 @@ Test(netd, vm_process_reaches_a_bridged_wire_through_netd)
     cr_assert_eq(send(raw, f, sizeof(f), 0), (ssize_t)sizeof(f));
     cr_assert(vm_wait(&v, 1), "a frame for the VM comes back through netd");
     vm_close(&v);
+    close(raw);
+}
+
+/* Child: a VM process without CAP_NET_RAW asks for bridge,ifname=tvm0. */
+static void child_unprivileged_bridge(void)
+{
+    struct __user_cap_header_struct hdr = {.version =
+                                               _LINUX_CAPABILITY_VERSION_3};
+    struct __user_cap_data_struct none[2] = {{0}};
+    NetNicConfig cfg;
+    g_autoptr(GError) err = NULL;
+
+    if (syscall(SYS_capset, &hdr, none) < 0) {
+        _exit(3);
+    }
+    g_setenv("TULIPVM_NETD_SOCKET", sock_path, TRUE);
+    g_autofree char *macs = g_strdup_printf("%s/macs", tmp);
+    g_setenv("TULIPVM_MAC_DIR", macs, TRUE);
+    Clock *clk = clock_new(1000000000);
+    GMainContext *ctx = g_main_context_new();
+    NetAttachEnv env = {.clock = clk, .ctx = ctx, .vm_name = "unpriv"};
+    if (!net_nic_config_parse("bridge,ifname=tvm0,mac=00:03:ff:00:05:0c", &cfg,
+                              &err)) {
+        _exit(4);
+    }
+    NetAttachment *att = net_attachment_new(&env, &cfg, 0, &err);
+    if (!att) {
+        fprintf(stderr, "attach: %s\n", err->message);
+        _exit(5);
+    }
+    g_autofree char *desc = net_attachment_describe(att);
+    if (!strstr(desc, "via=tulipvm-netd")) {
+        _exit(6); /* it must not have bridged in-process */
+    }
+    TestEnd nic;
+    uint8_t f[64];
+    test_end_init(&nic, clk, "nic", net_attachment_mac(att));
+    net_attachment_plug(att, &nic.port);
+    test_frame(f, sizeof(f), TEST_BCAST, net_attachment_mac(att), 7);
+    net_port_send(&nic.port, f, sizeof(f));
+    for (int i = 0; i < 400; i++) {
+        while (g_main_context_iteration(ctx, FALSE)) {
+        }
+        clock_step_ns(clk, 1000000);
+        g_usleep(500);
+    }
+    _exit(0);
+}
+
+Test(netd, vm_process_without_privileges_bridges_through_netd)
+{
+    static const uint8_t MAC_C[6] = {0x00, 0x03, 0xFF, 0x00, 0x05, 0x0C};
+    int raw = veth_with_peer();
+    pid_t pid = fork();
+    if (pid == 0) {
+        child_unprivileged_bridge();
+    }
+    int seen = 0;
+    uint8_t buf[2048];
+    for (int i = 0; i < 800 && !seen; i++) {
+        ssize_t n = recv(raw, buf, sizeof(buf), 0);
+        if (n >= 14 && !memcmp(buf + 6, MAC_C, 6) && buf[12] == 0x88) {
+            seen++;
+        }
+        g_usleep(1000);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %d",
+              WEXITSTATUS(st));
+    cr_assert_eq(seen, 1, "its frame reached the wire through netd");
     close(raw);
 }
