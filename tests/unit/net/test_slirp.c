@@ -338,8 +338,12 @@ Test(slirp, tcp_stream_through_nat_reaches_an_outside_peer_intact)
     cr_assert(pump(cond_established_or_rst, NULL));
     cr_assert_eq(g.tcp.state, GTCP_ESTABLISHED);
     guest_queue_pattern(h.want_rx, h.seed_rx);
-    cr_assert(pump(cond_stream_done, &h), "got %zu/%zu, guest %u/%zu", h.got_rx,
-              h.want_rx, g.tcp.rx->len, h.tx_len);
+    cr_assert(pump(cond_stream_done, &h),
+              "got %zu/%zu, guest %u/%zu, host sent %zu, drops %lu/%lu/%lu",
+              h.got_rx, h.want_rx, g.tcp.rx->len, h.tx_len, h.tx_off,
+              (unsigned long)g.port.stats.rx_dropped_full,
+              (unsigned long)upp->port.stats.rx_dropped_full,
+              (unsigned long)net_slirp_stats(sl)->to_guest_dropped);
     cr_assert(h.rx_ok, "every byte the guest sent arrives unchanged");
     cr_assert_eq(h.got_rx, h.want_rx);
     assert_guest_got_pattern(h.tx_len, h.seed_tx);
