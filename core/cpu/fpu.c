@@ -64,23 +64,6 @@ static bool fpu_write(void *ctx, uint32_t offset, const void *buf, unsigned len)
     return fpu_access(ctx, offset, (void *)buf, len, true);
 }
 
-/* FNINIT, FNCLEX, FNSTSW, FNSTCW, FNSTENV, FNSAVE and FNENI/FNDISI do not
- * wait for pending errors. */
-static bool fpu_no_wait(uint8_t op, uint8_t modrm)
-{
-    unsigned mod = modrm >> 6, reg = (modrm >> 3) & 7;
-    if (op == 0xDB && modrm >= 0xE0 && modrm <= 0xE4) {
-        return true;
-    }
-    if (op == 0xDF && modrm == 0xE0) {
-        return true;
-    }
-    if (mod != 3 && op == 0xD9 && (reg == 6 || reg == 7)) {
-        return true;
-    }
-    return mod != 3 && op == 0xDD && (reg == 6 || reg == 7);
-}
-
 static void fpu_check_error(Cpu *c)
 {
     if (!x87_error_pending(&c->fpu)) {
@@ -106,9 +89,10 @@ void cpu_fpu_exec(Cpu *c, uint8_t op, uint8_t modrm, uint32_t ea, int seg,
     if (c->cr0 & (CPU_CR0_EM | CPU_CR0_TS)) {
         cpu_raise_noerr(c, CPU_EXC_NM);
     }
-    if (!fpu_no_wait(op, modrm)) {
+    if (x87_insn_waits(op, modrm)) {
         fpu_check_error(c);
     }
+    cpu_flags_flush(c); /* FCMOVcc reads CF, PF, ZF */
     FpuCtx x = {.c = c, .seg = seg};
     X87Mem mem = {.read = fpu_read, .write = fpu_write, .ctx = &x};
     X87Insn insn = {
@@ -120,9 +104,19 @@ void cpu_fpu_exec(Cpu *c, uint8_t op, uint8_t modrm, uint32_t ea, int seg,
         .eip = c->insn_eip,
         .cs = c->seg[CPU_CS].sel,
         .ds = c->seg[seg].sel,
+        .eflags = c->eflags,
     };
     switch (x87_exec(&c->fpu, &insn, &mem)) {
     case X87_OK:
+        break;
+    case X87_OK_AX: /* FNSTSW AX */
+        c->g.r[CPU_EAX] =
+            (c->g.r[CPU_EAX] & 0xFFFF0000u) | x87_status_word(&c->fpu);
+        break;
+    case X87_OK_EFLAGS: /* FCOMI family */
+        cpu_flags_flush(c);
+        c->eflags = (c->eflags & ~X87_EFLAGS_MASK) |
+                    (c->fpu.eflags_out & X87_EFLAGS_MASK);
         break;
     case X87_FAULT:
         if (x.faulted) {
