@@ -3,6 +3,8 @@
  */
 #include "net/inet.h"
 
+#include <string.h>
+
 uint32_t net_csum_add(uint32_t sum, const uint8_t *data, size_t len)
 {
     size_t i;
@@ -70,4 +72,86 @@ void net_ipv4_set_csum(uint8_t *ip, size_t hlen)
 {
     ip[10] = ip[11] = 0;
     net_put16(ip + 10, net_csum_fold(net_csum_add(0, ip, hlen)));
+}
+
+bool net_ipv4_fix_l4_csum(uint8_t *frame, size_t len)
+{
+    NetIpv4View v;
+    uint8_t *l4;
+    size_t off;
+    uint16_t c;
+
+    if (!net_ipv4_parse(frame, len, &v) || !v.l4) {
+        return false;
+    }
+    if (v.proto == IPPROTO_TCP_ && v.l4_len >= 20) {
+        off = 16;
+    } else if (v.proto == IPPROTO_UDP_ && v.l4_len >= 8) {
+        off = 6;
+    } else {
+        return false;
+    }
+    l4 = frame + (v.l4 - frame);
+    l4[off] = l4[off + 1] = 0;
+    c = net_l4_csum(v.ip + 12, v.ip + 16, v.proto, l4, v.l4_len);
+    if (v.proto == IPPROTO_UDP_ && c == 0) {
+        c = 0xFFFF; /* 0 means "no checksum" in UDP */
+    }
+    net_put16(l4 + off, c);
+    return true;
+}
+
+unsigned net_tcp4_segment(const uint8_t *frame, size_t len, size_t max_len,
+                          NetEmitFn emit, void *opaque)
+{
+    NetIpv4View v;
+    uint8_t out[2048];
+    size_t thl, hdrs, payload, mss, off;
+    uint32_t seq;
+    uint16_t id;
+    uint8_t flags;
+    unsigned n = 0;
+
+    if (!net_ipv4_parse(frame, len, &v) || v.proto != IPPROTO_TCP_ || !v.l4 ||
+        v.l4_len < 20) {
+        return 0;
+    }
+    thl = (size_t)(v.l4[12] >> 4) * 4;
+    hdrs = ETH_HLEN_ + v.ip_hlen + thl;
+    if (thl < 20 || thl > v.l4_len || max_len > sizeof(out) ||
+        hdrs >= max_len) {
+        return 0;
+    }
+    payload = v.l4_len - thl;
+    mss = max_len - hdrs;
+    seq = net_get32(v.l4 + 4);
+    id = net_get16(v.ip + 4);
+    flags = v.l4[13];
+    off = 0;
+    do {
+        size_t chunk = payload - off < mss ? payload - off : mss;
+        bool last = off + chunk == payload;
+        uint8_t *ip = out + ETH_HLEN_, *tcp = ip + v.ip_hlen;
+
+        memcpy(out, frame, hdrs);
+        memcpy(out + hdrs, frame + hdrs + off, chunk);
+        net_put16(ip + 2, (uint16_t)(v.ip_hlen + thl + chunk));
+        net_put16(ip + 4, (uint16_t)(id + n));
+        net_ipv4_set_csum(ip, v.ip_hlen);
+        net_put32(tcp + 4, seq + (uint32_t)off);
+        tcp[13] = flags;
+        if (!last) {
+            tcp[13] &= (uint8_t) ~(TCPF_FIN | TCPF_PSH);
+        }
+        if (n) {
+            tcp[13] &= (uint8_t)~0x80; /* CWR */
+        }
+        tcp[16] = tcp[17] = 0;
+        net_put16(tcp + 16, net_l4_csum(ip + 12, ip + 16, IPPROTO_TCP_, tcp,
+                                        thl + chunk));
+        emit(opaque, out, hdrs + chunk);
+        n++;
+        off += chunk;
+    } while (off < payload);
+    return n;
 }

@@ -330,7 +330,13 @@ NetSwitchPort *net_switch_add_vm_port(NetSwitch *sw, const char *name,
 
 NetSwitchPort *net_switch_add_uplink(NetSwitch *sw, const char *name)
 {
-    return net_switch_add(sw, name, NET_SWITCH_PORT_UPLINK);
+    NetSwitchPort *sp = net_switch_add(sw, name, NET_SWITCH_PORT_UPLINK);
+    /*
+     * A backend may emit a whole TCP window at once (slirp, from inside
+     * its own input path, which the port layer defers): room for that.
+     */
+    net_port_set_queue_limit(&sp->port, NET_SWITCH_UPLINK_QUEUE);
+    return sp;
 }
 
 static gboolean learned_points_to(gpointer key, gpointer value, gpointer data)

@@ -101,7 +101,13 @@ Pc *pc_new(const PcConfig *cfg, GError **errp)
         goto fail;
     }
 
-    pc->clock = clock_new(pc->cfg.cpu_hz);
+    if (cfg->clock) {
+        pc->clock = cfg->clock;
+        pc->cfg.cpu_hz = clock_freq(cfg->clock);
+    } else {
+        pc->clock = clock_new(pc->cfg.cpu_hz);
+        pc->own_clock = true;
+    }
     pc->io = bus_new("io", 0xFFFF);
     pc->mem = mem_new(pc->cfg.ram_size, errp);
     if (!pc->mem || !mem_map_ram(pc->mem, 0, 0, PC_LOW_RAM, errp) ||
@@ -190,7 +196,9 @@ void pc_free(Pc *pc)
     }
     mem_free(pc->mem);
     bus_free(pc->io);
-    clock_free(pc->clock);
+    if (pc->own_clock) {
+        clock_free(pc->clock);
+    }
     g_free(pc);
 }
 
@@ -200,6 +208,44 @@ NetPort *pc_nic_port(Pc *pc, int n)
         return NULL;
     }
     return tulip_port(pc->nic[n]);
+}
+
+/* A flat segment as the boot GDT describes it (base 0, 4 GiB). */
+static CpuSegment pc_flat_segment(uint16_t sel, bool code)
+{
+    /* Present, DPL 0, code (execute/read) or data (read/write), accessed,
+     * 32-bit, 4 KiB granular: access rights bits 8..23 of the high word. */
+    uint32_t type = code ? 0x0B : 0x03;
+    CpuSegment s = {sel, 0, 0xFFFFFFFFu, (type | 0x10 | 0x80) | 0xC000u};
+    s.flags <<= 8;
+    return s;
+}
+
+void pc_apply_linux_entry(Pc *pc, const CpuEntryState *e)
+{
+    CpuState st;
+
+    cpu_get_state(pc->cpu, &st);
+    st.r[CPU_EAX] = e->eax;
+    st.r[CPU_EBX] = e->ebx;
+    st.r[CPU_ECX] = e->ecx;
+    st.r[CPU_EDX] = e->edx;
+    st.r[CPU_ESI] = e->esi;
+    st.r[CPU_EDI] = e->edi;
+    st.r[CPU_EBP] = e->ebp;
+    st.r[CPU_ESP] = e->esp;
+    st.eip = e->eip;
+    st.eflags = e->eflags;
+    st.cr0 = e->cr0;
+    st.gdt_base = e->gdt_base;
+    st.gdt_limit = e->gdt_limit;
+    st.seg[CPU_CS] = pc_flat_segment(e->cs, true);
+    st.seg[CPU_DS] = pc_flat_segment(e->ds, false);
+    st.seg[CPU_ES] = pc_flat_segment(e->es, false);
+    st.seg[CPU_FS] = pc_flat_segment(e->fs, false);
+    st.seg[CPU_GS] = pc_flat_segment(e->gs, false);
+    st.seg[CPU_SS] = pc_flat_segment(e->ss, false);
+    cpu_set_state(pc->cpu, &st);
 }
 
 void pc_reset(Pc *pc)

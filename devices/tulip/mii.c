@@ -27,7 +27,7 @@
 #define MII_OP_WRITE  1
 
 #define PHY_ADDR      1
-#define PHY_BMCR_INIT 0x3100 /* AN enabled, 100 Mb/s, full duplex */
+#define PHY_BMCR_INIT 0x1000 /* autonegotiation enabled */
 #define PHY_BMSR_BASE 0x7809 /* 100FD/HD, 10FD/HD, AN able, extended */
 #define PHY_ID1       0x0016
 #define PHY_ID2       0xF830

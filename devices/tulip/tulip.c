@@ -21,7 +21,17 @@
  * refuses the frame and the network layer holds it (the NIC port's queue
  * holds one frame); further frames overflow and count in CSR8.MFC.  As on
  * the chip, a frame arriving at a suspended receive process makes it
- * re-fetch its descriptor, so drivers that never write CSR2 recover.
+ * re-fetch its descriptor, so drivers that never write CSR2 recover.  When
+ * paced, frames arriving while the wire is busy queue behind the one being
+ * received (up to RX_BACKLOG, standing in for the switch's buffer) and are
+ * stored one wire time apart; beyond that they are refused the same way.
+ *
+ * Link: the 21140 has no link-change interrupt (CSR5 bits 4 and 12 are
+ * reserved on it); the cable state shows on GP pin 6 of CSR12 and in the
+ * PHY's BMSR, which drivers poll from their media timers.  Frames sent
+ * with the cable unplugged close with no-carrier status.  Short frames
+ * from the host side are padded to the 60-byte minimum, as the sending
+ * MAC would have done on a real segment.
  *
  * Not modelled: FIFO underflow/overflow, collisions and back-off, the
  * receive watchdog and jabber timers as times (length limits instead),
@@ -32,7 +42,6 @@
 #include "emu/log.h"
 
 #include <string.h>
-#include <zlib.h>
 
 #define PCI_CLOCK_NS      30 /* 33 MHz */
 #define PCI_ARB_CLOCKS    3  /* arbitration and address phase per burst */
@@ -48,6 +57,7 @@
 #define GPT_TICK_100M_NS  81920
 #define GPT_TICK_10M_NS   204800
 #define GP_LINK_PIN       TULIP_SROM_GPR_LINK_PIN
+#define RX_BACKLOG        32 /* paced: frames queued behind the one arriving */
 
 struct Tulip {
     PciDevice pci; /* first: the PCI core hands it back to us */
@@ -80,16 +90,19 @@ struct Tulip {
     bool tx_inflight; /* LS read, closing when its time has passed */
     bool tx_stop_pending;
     uint32_t tx_first_ctl, tx_ls_ctl, tx_ls_addr;
+    int64_t tx_burst_ns; /* buffer reads of the frame being assembled */
 
     /* receive process */
     Timer rx_timer;      /* paced: end of the frame on the wire */
     Timer rx_poll_timer; /* re-fetch after a frame arrived while suspended */
-    uint8_t rx_fifo[TULIP_MAX_FRAME];
-    size_t rx_fifo_len;
-    uint32_t rx_fifo_flags;
-    unsigned rx_fifo_dt;
-    bool rx_busy;    /* paced: a frame is still arriving */
-    bool rx_refused; /* we returned 0: a net_port_flush() is owed */
+    /* paced: frames still arriving, a bounded stand-in for the switch */
+    uint8_t rx_fifo[RX_BACKLOG][TULIP_MAX_FRAME];
+    uint8_t rx_runt[MIN_FRAME_NO_FCS + ETH_FCS_LEN]; /* short frame, padded */
+    size_t rx_fifo_len[RX_BACKLOG];
+    uint32_t rx_fifo_flags[RX_BACKLOG];
+    unsigned rx_fifo_head, rx_fifo_count;
+    bool rx_refused;  /* we returned 0: a net_port_flush() is owed */
+    bool rx_flushing; /* inside that flush: frames are ones we refused */
     bool rx_stop_pending;
 
     Timer swr_timer;
@@ -272,7 +285,9 @@ static void tulip_rx_flush(Tulip *s)
 {
     if (s->rx_refused) {
         s->rx_refused = false;
+        s->rx_flushing = true;
         net_port_flush(&s->port);
+        s->rx_flushing = false;
     }
 }
 
@@ -308,26 +323,27 @@ static bool tulip_rx_fetch(Tulip *s)
     return false;
 }
 
-/* Copy the frame (then its FCS) into one receive buffer. */
-static bool tulip_rx_fill(Tulip *s, uint32_t buf, size_t size,
-                          const uint8_t *data, size_t dlen, const uint8_t *fcs,
+/*
+ * Copy the next part of the frame into one receive buffer.  The frame is
+ * a then b (data, then the FCS unless it was appended to the data).
+ */
+static bool tulip_rx_fill(Tulip *s, uint32_t buf, size_t size, const uint8_t *a,
+                          size_t alen, const uint8_t *b, size_t blen,
                           size_t *done)
 {
-    size_t total = dlen + ETH_FCS_LEN;
-    size_t n = MIN(size, total - *done);
-    size_t from_data;
+    size_t n = MIN(size, alen + blen - *done);
+    size_t from_a;
 
     if (!n) {
         return true;
     }
-    from_data = *done < dlen ? MIN(n, dlen - *done) : 0;
-    if (from_data && !pci_dma_write(&s->pci, buf, data + *done, from_data)) {
+    from_a = *done < alen ? MIN(n, alen - *done) : 0;
+    if (from_a && !pci_dma_write(&s->pci, buf, a + *done, from_a)) {
         tulip_bus_error(s, "receive buffer write", buf);
         return false;
     }
-    if (n > from_data &&
-        !pci_dma_write(&s->pci, buf + from_data,
-                       fcs + (*done + from_data - dlen), n - from_data)) {
+    if (n > from_a && !pci_dma_write(&s->pci, buf + from_a,
+                                     b + (*done + from_a - alen), n - from_a)) {
         tulip_bus_error(s, "receive buffer write", buf);
         return false;
     }
@@ -351,9 +367,16 @@ static RxResult tulip_rx_store(Tulip *s, const uint8_t *data, size_t dlen,
     uint32_t d[4], nd[4];
     uint32_t addr = s->rx_cur;
     uint8_t fcs[ETH_FCS_LEN];
-    uint32_t crc = crc32(0L, data, dlen);
+    uint32_t crc = tulip_fcs(data, dlen);
     size_t done = 0, total = dlen + ETH_FCS_LEN;
     uint32_t first = RDES0_FS;
+    /* Our own buffers have room to append the FCS: one DMA per buffer. */
+    uint8_t *own = data == s->tx_buf    ? s->tx_buf
+                   : data == s->rx_runt ? s->rx_runt
+                   : s->rx_fifo_count && data == s->rx_fifo[s->rx_fifo_head]
+                       ? s->rx_fifo[s->rx_fifo_head]
+                       : NULL;
+    size_t alen = dlen, blen = ETH_FCS_LEN;
 
     if (!tulip_read_desc(s, addr, d)) {
         return RX_FAILED;
@@ -365,6 +388,11 @@ static RxResult tulip_rx_store(Tulip *s, const uint8_t *data, size_t dlen,
     fcs[1] = (crc >> 8) & 0xFF;
     fcs[2] = (crc >> 16) & 0xFF;
     fcs[3] = crc >> 24;
+    if (own && dlen + ETH_FCS_LEN <= TULIP_MAX_FRAME) {
+        memcpy(own + dlen, fcs, ETH_FCS_LEN);
+        alen = total;
+        blen = 0;
+    }
     s->rx_state = RS_CLOSE;
     for (unsigned ndesc = 1;; ndesc++) {
         size_t b1 = d[1] & RDES1_RBS1;
@@ -372,8 +400,8 @@ static RxResult tulip_rx_store(Tulip *s, const uint8_t *data, size_t dlen,
         uint32_t next = tulip_next_desc(s, addr, d, s->csr3);
         bool more;
 
-        if (!tulip_rx_fill(s, d[2], b1, data, dlen, fcs, &done) ||
-            !tulip_rx_fill(s, d[3], b2, data, dlen, fcs, &done)) {
+        if (!tulip_rx_fill(s, d[2], b1, data, alen, fcs, blen, &done) ||
+            !tulip_rx_fill(s, d[3], b2, data, alen, fcs, blen, &done)) {
             return RX_FAILED;
         }
         more = done < total;
@@ -435,12 +463,10 @@ static const uint8_t *tulip_rx_prepare(Tulip *s, const uint8_t *frame,
         s->events |= CSR5_RWT;
     }
     if (n < MIN_FRAME_NO_FCS) {
-        if (frame != s->rx_fifo) {
-            memcpy(s->rx_fifo, frame, n);
-        }
-        memset(s->rx_fifo + n, 0, MIN_FRAME_NO_FCS - n);
+        memcpy(s->rx_runt, frame, n);
+        memset(s->rx_runt + n, 0, MIN_FRAME_NO_FCS - n);
         n = MIN_FRAME_NO_FCS;
-        p = s->rx_fifo;
+        p = s->rx_runt;
     }
     if (p[0] & 1) {
         *flags |= RDES0_MF;
@@ -492,17 +518,19 @@ static RxResult tulip_rx_frame(Tulip *s, const uint8_t *frame, size_t len,
     }
     p = tulip_rx_prepare(s, frame, &len, dt, &flags);
     if (s->cfg.rate_mbps && dt == 0) {
-        /* Paced: the frame is stored when its last bit has arrived. */
-        if (p != s->rx_fifo) {
-            memcpy(s->rx_fifo, p, len);
+        /*
+         * Paced: frames follow each other on the wire; each is stored when
+         * its last bit has arrived.  The caller checked there is room.
+         */
+        unsigned slot = (s->rx_fifo_head + s->rx_fifo_count) % RX_BACKLOG;
+        memcpy(s->rx_fifo[slot], p, len);
+        s->rx_fifo_len[slot] = len;
+        s->rx_fifo_flags[slot] = flags;
+        if (s->rx_fifo_count++ == 0) {
+            /* The data DMA overlaps the wire; closing follows the end. */
+            timer_mod_in_ns(&s->rx_timer,
+                            tulip_wire_ns(s, len) + DESC_CLOSE_NS);
         }
-        s->rx_fifo_len = len;
-        s->rx_fifo_flags = flags;
-        s->rx_busy = true;
-        s->rx_state = RS_WAIT;
-        timer_mod_in_ns(&s->rx_timer, tulip_wire_ns(s, len) + DESC_FETCH_NS +
-                                          tulip_burst_ns(s, len) +
-                                          DESC_CLOSE_NS);
         return RX_STORED;
     }
     r = tulip_rx_store(s, p, len, flags);
@@ -517,18 +545,32 @@ static RxResult tulip_rx_frame(Tulip *s, const uint8_t *frame, size_t len,
 static void tulip_rx_timer_cb(void *opaque)
 {
     Tulip *s = opaque;
+    unsigned h = s->rx_fifo_head;
     RxResult r;
 
-    s->rx_busy = false;
-    if (s->rx_state == RS_STOPPED) {
+    if (!s->rx_fifo_count || s->rx_state == RS_STOPPED) {
         return; /* halted by a bus error or reset meanwhile */
     }
-    r = tulip_rx_store(s, s->rx_fifo, s->rx_fifo_len, s->rx_fifo_flags);
+    r = tulip_rx_store(s, s->rx_fifo[h], s->rx_fifo_len[h],
+                       s->rx_fifo_flags[h]);
     if (r == RX_NO_DESC) {
+        /* The ring ran out while it was arriving: a missed frame. */
         tulip_count_missed(s);
-        tulip_rx_fetch(s);
-    } else if (r == RX_STORED) {
-        tulip_rx_after_frame(s);
+    }
+    s->rx_fifo_head = (h + 1) % RX_BACKLOG;
+    s->rx_fifo_count--;
+    if (r != RX_FAILED) {
+        tulip_rx_after_frame(s); /* a pending stop completes here */
+    }
+    if (s->rx_state == RS_STOPPED) {
+        /* Stopped behind this frame: the ones still queued are lost. */
+        for (; s->rx_fifo_count; s->rx_fifo_count--) {
+            tulip_count_missed(s);
+        }
+    } else if (s->rx_fifo_count) {
+        timer_mod_in_ns(&s->rx_timer,
+                        tulip_wire_ns(s, s->rx_fifo_len[s->rx_fifo_head]) +
+                            DESC_CLOSE_NS);
     }
     tulip_update_irq(s);
     tulip_rx_flush(s);
@@ -546,6 +588,10 @@ static void tulip_rx_poll_cb(void *opaque)
     }
 }
 
+/*
+ * SR 0->1: fetch at the current pointer (CSR3 only moves it while
+ * stopped), so a restart continues where the ring was left.
+ */
 static void tulip_rx_start(Tulip *s)
 {
     if (s->rx_stop_pending) {
@@ -559,12 +605,16 @@ static void tulip_rx_start(Tulip *s)
     tulip_rx_fetch(s);
 }
 
+/*
+ * SR 1->0: RPS only on a real running -> stopped transition; NetBSD
+ * re-initialises the chip whenever it sees an unexpected one.
+ */
 static void tulip_rx_stop(Tulip *s)
 {
     if (s->rx_state == RS_STOPPED) {
         return;
     }
-    if (s->rx_busy) {
+    if (s->rx_fifo_count) {
         s->rx_stop_pending = true; /* finish the frame in progress */
         return;
     }
@@ -579,7 +629,7 @@ static void tulip_rx_halt(Tulip *s)
 {
     timer_del(&s->rx_timer);
     timer_del(&s->rx_poll_timer);
-    s->rx_busy = false;
+    s->rx_fifo_count = 0;
     s->rx_stop_pending = false;
     s->rx_state = RS_STOPPED;
 }
@@ -589,6 +639,11 @@ static void tulip_rx_halt(Tulip *s)
 static const int64_t tap_ns[8] = {0,     200000, 800000, 1600000,
                                   12800, 25600,  51200,  102400};
 
+/*
+ * No descriptor to send: suspend until CSR1 (or the CSR0.TAP auto-poll).
+ * Linux reaps most of its transmit ring on TU, so it is raised on every
+ * suspension the process enters from running.
+ */
 static void tulip_tx_suspend(Tulip *s, bool raise_tu)
 {
     unsigned tap = (s->csr0 & CSR0_TAP_MASK) >> CSR0_TAP_SHIFT;
@@ -603,6 +658,11 @@ static void tulip_tx_suspend(Tulip *s, bool raise_tu)
     }
 }
 
+/*
+ * A setup descriptor loads the address filter from its 192-byte buffer;
+ * FT1/FT0 in TDES1 pick the mode, FS/LS are ignored (doc section 5).
+ * Anything shorter is not a table: the old filter stays.
+ */
 static void tulip_tx_setup_frame(Tulip *s, const uint32_t d[4])
 {
     uint8_t table[TULIP_SETUP_FRAME_LEN];
@@ -720,7 +780,7 @@ static void tulip_tx_process(Tulip *s, bool raise_tu)
         if (!tulip_tx_append(s, d[2], b1) || !tulip_tx_append(s, d[3], b2)) {
             return;
         }
-        cost += tulip_burst_ns(s, b1) + tulip_burst_ns(s, b2);
+        s->tx_burst_ns += tulip_burst_ns(s, b1) + tulip_burst_ns(s, b2);
         s->tx_cur = next;
         if (!(ctl & TDES1_LS)) {
             if (!tulip_close_desc(s, addr, 0)) {
@@ -732,8 +792,12 @@ static void tulip_tx_process(Tulip *s, bool raise_tu)
         s->tx_ls_ctl = ctl;
         s->tx_inflight = true;
         s->tx_state = TS_WAIT_END;
+        /* Transmission overlaps the buffer reads once the FIFO fills. */
         timer_mod_in_ns(&s->tx_timer,
-                        cost + tulip_wire_ns(s, s->tx_len) + DESC_CLOSE_NS);
+                        cost +
+                            MAX(s->tx_burst_ns, tulip_wire_ns(s, s->tx_len)) +
+                            DESC_CLOSE_NS);
+        s->tx_burst_ns = 0;
         return;
     }
     /* Budget spent (a long run of setup/empty descriptors): go on later. */
@@ -798,6 +862,7 @@ static void tulip_tx_complete(Tulip *s)
 static void tulip_tx_stopped(Tulip *s)
 {
     timer_del(&s->tx_timer);
+    s->tx_burst_ns = 0;
     s->tx_in_frame = false;
     s->tx_jabber = false;
     s->tx_len = 0;
@@ -839,6 +904,7 @@ static void tulip_tx_start(Tulip *s)
     timer_mod_in_ns(&s->tx_timer, 0);
 }
 
+/* ST 1->0: the frame on the wire finishes first, then TPS (doc 4). */
 static void tulip_tx_stop(Tulip *s)
 {
     if (s->tx_state == TS_STOPPED) {
@@ -854,6 +920,7 @@ static void tulip_tx_stop(Tulip *s)
 static void tulip_tx_halt(Tulip *s)
 {
     timer_del(&s->tx_timer);
+    s->tx_burst_ns = 0;
     s->tx_inflight = false;
     s->tx_stop_pending = false;
     s->tx_in_frame = false;
@@ -876,6 +943,11 @@ static void tulip_gpt_cb(void *opaque)
     tulip_update_irq(s);
 }
 
+/*
+ * CSR11: a 16-bit down-counter in port-clock ticks (81.92 us at 100 Mb/s,
+ * 204.8 us at 10 Mb/s, chosen by CSR6 PS/TTM when written).  Modelled as
+ * one clock event at expiry; reads derive the count from the deadline.
+ */
 static void tulip_gpt_write(Tulip *s, uint32_t val)
 {
     bool fast = (s->csr6 & CSR6_PS) && !(s->csr6 & CSR6_TTM);
@@ -951,15 +1023,16 @@ static void tulip_soft_reset(Tulip *s)
 
 void tulip_reset(Tulip *s)
 {
-    timer_del(&s->swr_timer);
-    s->swr_active = false;
     tulip_reset_csrs(s);
     tulip_filter_clear(&s->filter);
     tulip_srom_reset(&s->srom);
     tulip_mii_reset(&s->mii);
     tulip_update_irq(s);
     tulip_declare_filter(s);
+    s->swr_active = true; /* a held frame is dropped without counting */
     tulip_rx_flush(s);
+    s->swr_active = false;
+    timer_del(&s->swr_timer);
 }
 
 /* ---- CSR access -----------------------------------------------------------
@@ -1007,6 +1080,10 @@ static uint32_t tulip_csr_read(Tulip *s, unsigned n)
     }
 }
 
+/*
+ * CSR6 starts and stops the processes on ST/SR edges only, so drivers
+ * that rewrite it with the same bits (Linux set_rx_mode) change nothing.
+ */
 static void tulip_csr6_write(Tulip *s, uint32_t val)
 {
     uint32_t old = s->csr6;
@@ -1179,6 +1256,11 @@ static const IoRegionOps tulip_csr_ops = {
 /* ---- network port ---------------------------------------------------------
  */
 
+/*
+ * A frame from the network.  Returns len when it was stored, filtered out
+ * or lost as on the wire; 0 when no receive descriptor is available, which
+ * obliges us to a later net_port_flush() (tulip_rx_flush).
+ */
 static ssize_t tulip_net_receive(NetPort *p, const uint8_t *frame, size_t len)
 {
     Tulip *s = p->opaque;
@@ -1186,10 +1268,18 @@ static ssize_t tulip_net_receive(NetPort *p, const uint8_t *frame, size_t len)
     RxResult r;
 
     if (s->rx_state == RS_STOPPED || om == CSR6_OM_INT) {
-        return (ssize_t)len; /* not listening to the wire: lost */
+        /*
+         * Not listening to the wire: the frame is lost.  One we refused
+         * earlier for want of a descriptor is a missed frame, as the chip
+         * would have counted it on arrival.
+         */
+        if (s->rx_flushing && !s->swr_active) {
+            tulip_count_missed(s);
+        }
+        return (ssize_t)len;
     }
-    if (s->rx_busy) {
-        s->rx_refused = true; /* paced: still receiving the previous one */
+    if (s->rx_fifo_count == RX_BACKLOG) {
+        s->rx_refused = true; /* paced: the wire is booked up */
         return 0;
     }
     r = tulip_rx_frame(s, frame, len, 0);
@@ -1286,6 +1376,7 @@ Tulip *tulip_create(PciBus *bus, int slot, Clock *clock, NetPort *peer,
 {
     Tulip *s;
     uint8_t image[TULIP_SROM_BYTES];
+    char name[16];
 
     if (cfg->rate_mbps != 0 && cfg->rate_mbps != 10 && cfg->rate_mbps != 100) {
         g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
@@ -1310,7 +1401,9 @@ Tulip *tulip_create(PciBus *bus, int slot, Clock *clock, NetPort *peer,
     s = g_new0(Tulip, 1);
     s->cfg = *cfg;
     s->clock = clock;
-    if (!pci_device_init(&s->pci, bus, "tulip", slot, 0, TULIP_VENDOR_DEC,
+    /* Up to four adapters: name each after its slot in traces. */
+    g_snprintf(name, sizeof(name), "tulip@%02x", slot & 0xFF);
+    if (!pci_device_init(&s->pci, bus, name, slot, 0, TULIP_VENDOR_DEC,
                          TULIP_DEVICE_21140, TULIP_REVISION_21140A,
                          TULIP_CLASS_ETHERNET, 1, errp)) {
         g_free(s);
@@ -1344,7 +1437,7 @@ Tulip *tulip_create(PciBus *bus, int slot, Clock *clock, NetPort *peer,
     timer_init(&s->gpt_timer, clock, tulip_gpt_cb, s);
     timer_init(&s->swr_timer, clock, tulip_swr_done, s);
 
-    net_port_init(&s->port, clock, "tulip", &tulip_port_ops, s);
+    net_port_init(&s->port, clock, name, &tulip_port_ops, s);
     /* One refused frame is held; more overflow into CSR8 (missed()). */
     net_port_set_queue_limit(&s->port, 1);
     net_port_set_mac(&s->port, cfg->mac);

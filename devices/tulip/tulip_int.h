@@ -98,4 +98,9 @@ uint32_t tulip_filter_csr6_bits(const TulipFilter *f);
 void tulip_filter_declare(const TulipFilter *f, uint32_t csr6,
                           NetRxFilter *out);
 
+/* ---- frame check sequence (fcs.c) -------------------------------------- */
+
+/* IEEE 802.3 CRC-32 of a frame, equal to zlib's crc32(0, p, len). */
+uint32_t tulip_fcs(const uint8_t *p, size_t len);
+
 #endif /* TULIP_INT_H */

@@ -1,93 +1,357 @@
 /*
- * tulipvm: command-line frontend.
+ * tulipvm: the command-line frontend.
  *
- * For now it parses the options common to every run (-m, -trace, -d) and
- * prints its usage and version; later work makes it build and boot the
- * default VM (architecture.md "Command line").
+ * Builds a PC from the options (architecture.md "Command line"), attaches
+ * each adapter to its network, loads Linux (the prepared default guest
+ * unless -kernel or -bios says otherwise) and runs the emulation loop.
+ * The serial console goes to stdio (raw mode on a terminal; Ctrl-A X
+ * quits), a file or nowhere.
  */
+#include "options.h"
+#include "devices/pc.h"
+#include "emu/loader.h"
 #include "emu/log.h"
+#include "net/attach.h"
 
+#include <glib-unix.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
-static void usage(FILE *out)
+#ifndef TULIPVM_GUEST_DIR
+#define TULIPVM_GUEST_DIR "cache/guest"
+#endif
+
+/* Fast-boot command line for the default guest (pc-platform.md 3.10). */
+#define DEFAULT_APPEND                                                         \
+    "console=ttyS0 acpi=off noapic nolapic cryptomgr.notests noisapnp "       \
+    "pnpbios=off tsc=reliable rdinit=/init"
+
+typedef struct App {
+    CliConfig cli;
+    Pc *pc;
+    Clock *clock;
+    NetAttachment *att[PC_MAX_NICS];
+    int n_nics;
+    FILE *serial_out;
+    bool stdin_raw;
+    struct termios saved_tio;
+    guint stdin_watch;
+    uint8_t pending_in[256];
+    size_t pending_len;
+    bool escape; /* Ctrl-A seen on the console */
+} App;
+
+static void serial_tx(void *opaque, const uint8_t *buf, size_t len)
 {
-    fprintf(out,
-            "tulipvm %s - a small PC emulator with DEC 21140 networking\n"
-            "\n"
-            "usage: tulipvm [-m MB] [-kernel FILE] [-initrd FILE] "
-            "[-append CMDLINE]\n"
-            "               [-nographic | -display sdl|none] "
-            "[-serial stdio|file:PATH|none]\n"
-            "               [-name NAME] [-nic TYPE[,opt=value...]]... "
-            "(up to 4 -nic)\n"
-            "               [-trace CATEGORIES] [-d LOGCLASSES] "
-            "[-version] [-help]\n"
-            "\n"
-            "  -m MB            guest RAM in MiB (default 128)\n"
-            "  -trace LIST      enable trace categories, e.g. "
-            "-trace tulip,pci (or all)\n"
-            "  -d LIST          log classes printed: guest_errors,unimp,warn "
-            "(default all)\n"
-            "  -version         print the version and exit\n"
-            "  -help            print this help and exit\n",
-            TULIPVM_VERSION);
+    App *app = opaque;
+    if (app->serial_out) {
+        fwrite(buf, 1, len, app->serial_out);
+        fflush(app->serial_out);
+    }
+}
+
+static gboolean stdin_ready(gint fd, GIOCondition cond, gpointer opaque);
+
+/* Push console input into the UART; keep what does not fit. */
+static void serial_push_pending(App *app)
+{
+    size_t n = uart_receive(&app->pc->com1, app->pending_in,
+                            app->pending_len);
+    memmove(app->pending_in, app->pending_in + n, app->pending_len - n);
+    app->pending_len -= n;
+    if (!app->pending_len && !app->stdin_watch) {
+        app->stdin_watch = g_unix_fd_add(0, G_IO_IN, stdin_ready, app);
+    }
+}
+
+static void serial_rx_ready(void *opaque)
+{
+    App *app = opaque;
+    if (app->pending_len) {
+        serial_push_pending(app);
+    }
+}
+
+static gboolean stdin_ready(gint fd, GIOCondition cond, gpointer opaque)
+{
+    App *app = opaque;
+    uint8_t buf[sizeof(app->pending_in)];
+    ssize_t n = read(fd, buf, sizeof(buf));
+    (void)cond;
+
+    if (n <= 0) {
+        app->stdin_watch = 0;
+        return G_SOURCE_REMOVE; /* end of input: the guest keeps running */
+    }
+    for (ssize_t i = 0; i < n; i++) {
+        uint8_t c = buf[i];
+        if (app->stdin_raw && app->escape) {
+            app->escape = false;
+            if (c == 'x' || c == 'X') {
+                pc_request_quit(app->pc);
+                continue;
+            }
+            if (c != 0x01) {
+                continue;
+            }
+        } else if (app->stdin_raw && c == 0x01) {
+            app->escape = true;
+            continue;
+        }
+        if (app->pending_len < sizeof(app->pending_in)) {
+            app->pending_in[app->pending_len++] = c;
+        }
+    }
+    serial_push_pending(app);
+    if (app->pending_len) {
+        app->stdin_watch = 0; /* resume from rx_ready */
+        return G_SOURCE_REMOVE;
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static void console_raw(App *app)
+{
+    struct termios t;
+    if (!isatty(0) || tcgetattr(0, &app->saved_tio)) {
+        return;
+    }
+    t = app->saved_tio;
+    cfmakeraw(&t);
+    t.c_oflag |= OPOST | ONLCR; /* keep our own messages readable */
+    if (!tcsetattr(0, TCSANOW, &t)) {
+        app->stdin_raw = true;
+    }
+}
+
+static void console_restore(App *app)
+{
+    if (app->stdin_raw) {
+        tcsetattr(0, TCSANOW, &app->saved_tio);
+        app->stdin_raw = false;
+    }
+}
+
+static gboolean on_signal(gpointer opaque)
+{
+    App *app = opaque;
+    pc_request_quit(app->pc);
+    return G_SOURCE_CONTINUE;
+}
+
+static char *guest_file(const char *name)
+{
+    const char *dir = g_getenv("TULIPVM_GUEST_DIR");
+    return g_build_filename(dir ? dir : TULIPVM_GUEST_DIR, name, NULL);
+}
+
+static bool app_boot(App *app, GError **errp)
+{
+    CliConfig *c = &app->cli;
+    CpuEntryState entry;
+    g_autofree char *kernel = NULL, *initrd = NULL, *append = NULL;
+
+    if (c->bios) {
+        g_autofree uint8_t *rom = NULL;
+        gsize len;
+        if (!g_file_get_contents(c->bios, (gchar **)&rom, &len, errp)) {
+            g_prefix_error(errp, "-bios: ");
+            return false;
+        }
+        return cpu_load_bios(app->pc->cpu, rom, len, errp);
+    }
+    if (c->kernel) {
+        kernel = g_strdup(c->kernel);
+        initrd = g_strdup(c->initrd);
+        append = g_strdup(c->append_given ? c->append : "");
+    } else {
+        kernel = guest_file("vmlinuz");
+        initrd = guest_file("initrd.img");
+        append = g_strdup_printf("%s tsc_early_khz=%" G_GUINT64_FORMAT "%s%s",
+                                 DEFAULT_APPEND,
+                                 clock_freq(app->pc->clock) / 1000,
+                                 c->append_given ? " " : "",
+                                 c->append_given ? c->append : "");
+        if (!g_file_test(kernel, G_FILE_TEST_EXISTS)) {
+            g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
+                        "the default guest is missing (%s): run "
+                        "scripts/build-guest.sh, or give -kernel",
+                        kernel);
+            return false;
+        }
+    }
+    if (!linux_load_files(app->pc->mem, kernel, initrd, append,
+                          c->guest_decompress, &entry, errp)) {
+        return false;
+    }
+    pc_apply_linux_entry(app->pc, &entry);
+    return true;
+}
+
+static bool app_build(App *app, GError **errp)
+{
+    CliConfig *c = &app->cli;
+    PcConfig pcfg = {0};
+    NetAttachEnv env = {NULL, NULL, c->name ? c->name : "tulipvm"};
+
+    if (c->n_nics == 0 && !net_nic_config_parse("user", &c->nic[0], errp)) {
+        return false;
+    }
+    app->n_nics = c->n_nics ? c->n_nics : 1;
+
+    pcfg.ram_size = c->ram_mb << 20;
+    pcfg.cpu_hz = (uint64_t)c->cpu_mhz * 1000000u;
+    pcfg.rtc_start = g_get_real_time() / G_USEC_PER_SEC;
+    pcfg.serial = (UartBackend){serial_tx, serial_rx_ready, app};
+    pcfg.n_nics = app->n_nics;
+    pcfg.no_reboot = c->no_reboot;
+
+    /* Attachments first: they choose and reserve each adapter's MAC, which
+     * the adapter's serial ROM carries from power-on. */
+    app->clock = clock_new(pcfg.cpu_hz ? pcfg.cpu_hz : PC_DEFAULT_CPU_HZ);
+    pcfg.clock = app->clock;
+    env.clock = app->clock;
+    env.ctx = g_main_context_default();
+    for (int n = 0; n < app->n_nics; n++) {
+        app->att[n] = net_attachment_new(&env, &c->nic[n], (unsigned)n, errp);
+        if (!app->att[n]) {
+            g_prefix_error(errp, "-nic %s: ",
+                           c->nic_spec[n] ? c->nic_spec[n] : "user");
+            return false;
+        }
+        tulip_config_default(&pcfg.nic[n]);
+        if (!tulip_parse_model(c->nic[n].model[0] ? c->nic[n].model
+                                                  : "dc21140",
+                               &pcfg.nic[n].model, errp)) {
+            g_prefix_error(errp, "-nic %s: ", c->nic_spec[n] ? c->nic_spec[n]
+                                                             : "user");
+            return false;
+        }
+        memcpy(pcfg.nic[n].mac, net_attachment_mac(app->att[n]), 6);
+        pcfg.nic[n].rate_mbps = (unsigned)(c->nic[n].rate_bps / 1000000u);
+        pcfg.nic[n].link_up = c->nic[n].link_up &&
+                              c->nic[n].type != NET_BACKEND_NONE;
+    }
+    app->pc = pc_new(&pcfg, errp);
+    if (!app->pc) {
+        return false;
+    }
+    for (int n = 0; n < app->n_nics; n++) {
+        net_attachment_plug(app->att[n], pc_nic_port(app->pc, n));
+    }
+    return true;
+}
+
+static bool app_open_serial(App *app, GError **errp)
+{
+    CliConfig *c = &app->cli;
+    CliSerial s = c->serial;
+
+    if (s == CLI_SERIAL_DEFAULT) {
+        s = CLI_SERIAL_STDIO;
+    }
+    if (s == CLI_SERIAL_FILE) {
+        app->serial_out = fopen(c->serial_path, "w");
+        if (!app->serial_out) {
+            g_set_error(errp, EMU_ERROR, EMU_ERROR_HOST,
+                        "-serial file:%s: %s", c->serial_path,
+                        g_strerror(errno));
+            return false;
+        }
+    } else if (s == CLI_SERIAL_STDIO) {
+        app->serial_out = stdout;
+        console_raw(app);
+        app->stdin_watch = g_unix_fd_add(0, G_IO_IN, stdin_ready, app);
+    }
+    return true;
+}
+
+static void app_free(App *app)
+{
+    if (app->stdin_watch) {
+        g_source_remove(app->stdin_watch);
+    }
+    console_restore(app);
+    for (int n = 0; n < PC_MAX_NICS; n++) {
+        if (app->att[n]) {
+            net_attachment_free(app->att[n]);
+        }
+    }
+    pc_free(app->pc);
+    clock_free(app->clock);
+    if (app->serial_out && app->serial_out != stdout) {
+        fclose(app->serial_out);
+    }
+    cli_config_clear(&app->cli);
 }
 
 int main(int argc, char **argv)
 {
-    long mem_mb = 128;
+    App app = {0};
+    g_autoptr(GError) err = NULL;
+    int status = 0;
 
-    for (int i = 1; i < argc; i++) {
-        const char *opt = argv[i];
-        const char *arg = i + 1 < argc ? argv[i + 1] : NULL;
-        g_autoptr(GError) err = NULL;
-
-        if (!strcmp(opt, "-help") || !strcmp(opt, "--help") ||
-            !strcmp(opt, "-h")) {
-            usage(stdout);
-            return 0;
-        }
-        if (!strcmp(opt, "-version") || !strcmp(opt, "--version")) {
-            printf("tulipvm %s\n", TULIPVM_VERSION);
-            return 0;
-        }
-        if (!strcmp(opt, "-trace") || !strcmp(opt, "-d") ||
-            !strcmp(opt, "-m")) {
-            if (!arg) {
-                fprintf(stderr, "tulipvm: option %s needs a value\n", opt);
-                return 2;
-            }
-            i++;
-            if (!strcmp(opt, "-trace") && !trace_parse(arg, &err)) {
-                fprintf(stderr, "tulipvm: %s\n", err->message);
-                return 2;
-            }
-            if (!strcmp(opt, "-d") && !log_parse(arg, &err)) {
-                fprintf(stderr, "tulipvm: %s\n", err->message);
-                return 2;
-            }
-            if (!strcmp(opt, "-m")) {
-                char *end;
-                mem_mb = strtol(arg, &end, 10);
-                if (*end || mem_mb < 4 || mem_mb > 3072) {
-                    fprintf(stderr,
-                            "tulipvm: -m: '%s' is not a RAM size in MiB "
-                            "between 4 and 3072\n",
-                            arg);
-                    return 2;
-                }
-            }
-            continue;
-        }
-        fprintf(stderr, "tulipvm: unknown option '%s' (see tulipvm -help)\n",
-                opt);
+    cli_config_init(&app.cli);
+    if (!cli_parse(argc, argv, &app.cli, &err)) {
+        fprintf(stderr, "tulipvm: %s\n", err->message);
+        cli_config_clear(&app.cli);
         return 2;
     }
-    usage(stdout);
-    printf("\n(guest RAM %ld MiB; booting a VM arrives with the platform "
-           "work)\n",
-           mem_mb);
-    return 0;
+    if (app.cli.help) {
+        g_autofree char *h = cli_help_text();
+        fputs(h, stdout);
+        cli_config_clear(&app.cli);
+        return 0;
+    }
+    if (app.cli.version) {
+        printf("tulipvm %s\n", TULIPVM_VERSION);
+        cli_config_clear(&app.cli);
+        return 0;
+    }
+    if (app.cli.display == CLI_DISPLAY_SDL) {
+        fprintf(stderr, "tulipvm: -display sdl: the SDL window is not built "
+                        "yet; use -nographic\n");
+        cli_config_clear(&app.cli);
+        return 2;
+    }
+
+    if (!app_build(&app, &err) || !app_boot(&app, &err) ||
+        !app_open_serial(&app, &err)) {
+        fprintf(stderr, "tulipvm: %s\n", err->message);
+        app_free(&app);
+        return 1;
+    }
+    g_unix_signal_add(SIGINT, on_signal, &app);
+    g_unix_signal_add(SIGTERM, on_signal, &app);
+
+    int64_t t0 = g_get_monotonic_time();
+    for (;;) {
+        PcExit why = pc_run(app.pc, NULL);
+        if (why != PC_EXIT_RESET) {
+            break;
+        }
+        if (app.cli.no_reboot) {
+            break;
+        }
+        pc_reset(app.pc);
+        if (!app_boot(&app, &err)) {
+            fprintf(stderr, "tulipvm: reboot: %s\n", err->message);
+            status = 1;
+            break;
+        }
+    }
+    console_restore(&app);
+    if (app.cli.stats) {
+        double secs = (double)(g_get_monotonic_time() - t0) / 1e6;
+        uint64_t insns = cpu_insn_count(app.pc->cpu);
+        fprintf(stderr,
+                "tulipvm: %" G_GUINT64_FORMAT
+                " guest instructions in %.3f s: %.1f MIPS\n",
+                insns, secs, secs > 0 ? (double)insns / secs / 1e6 : 0.0);
+    }
+    app_free(&app);
+    return status;
 }

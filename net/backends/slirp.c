@@ -41,6 +41,7 @@ struct NetSlirp {
     NetSlirpSource *source;
     GArray *pollfds; /* GPollFD, attached to the source */
     GArray *pending; /* GPollFD, being filled */
+    int64_t due_ns;  /* machine time slirp wants its timers run, or -1 */
     struct in_addr net, mask, host, dns;
     bool hostaccess;
     GArray *host_addrs; /* in_addr_t of the host's own addresses */
@@ -407,14 +408,31 @@ static gboolean net_slirp_prepare(GSource *source, gint *timeout)
         g_source_add_poll(source, &g_array_index(s->pollfds, GPollFD, i));
     }
     *timeout = to == UINT32_MAX ? -1 : (gint)MIN(to, (uint32_t)G_MAXINT);
-    return FALSE;
+    /*
+     * slirp's timers count machine time (clock_get_ns), so does its due.
+     * slirp answers "run me within N ms" afresh on every call, so keep the
+     * earliest answer until a dispatch, or a steady poller never gets due.
+     */
+    if (to != UINT32_MAX) {
+        int64_t due = clock_now_ns(s->clock) + (int64_t)*timeout * 1000000;
+        if (s->due_ns < 0 || due < s->due_ns) {
+            s->due_ns = due;
+        }
+    }
+    return *timeout == 0;
 }
 
 static gboolean net_slirp_check(GSource *source)
 {
-    (void)source;
-    /* slirp's own timers (TCP ticks) run from slirp_pollfds_poll. */
-    return TRUE;
+    NetSlirp *s = ((NetSlirpSource *)source)->s;
+
+    for (unsigned i = 0; i < s->pollfds->len; i++) {
+        if (g_array_index(s->pollfds, GPollFD, i).revents) {
+            return TRUE;
+        }
+    }
+    /* slirp's TCP timers run from slirp_pollfds_poll once they are due. */
+    return s->due_ns >= 0 && clock_now_ns(s->clock) >= s->due_ns;
 }
 
 static gboolean net_slirp_dispatch(GSource *source, GSourceFunc cb,
@@ -423,6 +441,7 @@ static gboolean net_slirp_dispatch(GSource *source, GSourceFunc cb,
     NetSlirp *s = ((NetSlirpSource *)source)->s;
     (void)cb;
     (void)data;
+    s->due_ns = -1;
     slirp_pollfds_poll(s->slirp, 0, net_slirp_get_revents, s);
     return G_SOURCE_CONTINUE;
 }
@@ -469,6 +488,7 @@ NetSlirp *net_slirp_new(Clock *clock, GMainContext *ctx,
     s->host.s_addr = htonl((net & mask) | 2);
     s->dns.s_addr = htonl((net & mask) | 3);
     s->hostaccess = cfg->hostaccess;
+    s->due_ns = -1;
     s->host_addrs = g_array_new(FALSE, FALSE, sizeof(in_addr_t));
     net_slirp_refresh_host_addrs(s);
     s->pollfds = g_array_new(FALSE, TRUE, sizeof(GPollFD));

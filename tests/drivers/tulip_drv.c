@@ -234,6 +234,7 @@ unsigned drv_tx(TulipDrv *d, const void *frame, size_t len, uint32_t extra)
     unsigned i = d->tx_next;
     uint32_t a = drv_tx_desc(d, i);
     ram_write(d->tm, DRV_TX_BUFS + i * DRV_BUF_STRIDE, frame, len);
+    ram_w32(d->tm, a + 8, DRV_TX_BUFS + i * DRV_BUF_STRIDE);
     ram_w32(d->tm, a + 4,
             (uint32_t)len | 0x60000000u | drv_tx_ring_bits(d, i) | extra);
     ram_w32(d->tm, a, 0x80000000u);
@@ -408,4 +409,25 @@ size_t drv_make_frame(uint8_t *buf, size_t len, const uint8_t dst[6],
         buf[i] = (uint8_t)(seed + i);
     }
     return len;
+}
+
+void drv_open(TulipDrv *d, TestMachine *tm, const uint8_t mac[6], unsigned nrx,
+              unsigned ntx, unsigned rx_size, bool chained)
+{
+    uint8_t table[192];
+    uint8_t addrs[1][6];
+
+    drv_reset(tm, 0x01A08000);
+    drv_rings(d, tm, nrx, ntx, rx_size, chained, 0);
+    memcpy(addrs[0], mac, 6);
+    drv_table_perfect(table, addrs, 1);
+    drv_setup(d, table, 0);
+    csr_w(tm, 6, DRV_CSR6_MII | 0x2000);
+    csr_w(tm, 7, 0x0001EBEF);
+    csr_w(tm, 6, DRV_CSR6_MII | 0x2002);
+    for (int i = 0; i < 100 && (ram_r32(tm, drv_tx_desc(d, 0)) >> 31); i++) {
+        tm_step_ns(tm, 1000);
+    }
+    g_assert(!(ram_r32(tm, drv_tx_desc(d, 0)) >> 31));
+    csr_w(tm, 5, 0x0001FFFF);
 }

@@ -125,4 +125,12 @@ void drv_mii_write(TestMachine *tm, unsigned phy, unsigned reg, uint16_t val);
 size_t drv_make_frame(uint8_t *buf, size_t len, const uint8_t dst[6],
                       const uint8_t src[6], uint8_t seed);
 
+/*
+ * A typical open: SWR, CSR0 = 0x01A08000, rings, a perfect setup frame with
+ * mac (and broadcast) in TX entry 0 found by the ST 0->1 fetch, CSR7 =
+ * 0x0001EBEF, then SR; waits for the setup descriptor and acks CSR5.
+ */
+void drv_open(TulipDrv *d, TestMachine *tm, const uint8_t mac[6], unsigned nrx,
+              unsigned ntx, unsigned rx_size, bool chained);
+#define DRV_CSR6_MII 0x020E0000u
 #endif /* TESTS_TULIP_DRV_H */

@@ -24,6 +24,7 @@
 #include "emu/bus.h"
 #include "emu/clock.h"
 #include "emu/cpu.h"
+#include "emu/loader.h"
 #include "emu/mem.h"
 #include "emu/pci.h"
 #include "devices/i440fx.h"
@@ -41,6 +42,7 @@
 #define PC_DEFAULT_CPU_HZ 200000000u
 
 typedef struct PcConfig {
+    Clock *clock;      /* NULL: the machine makes (and owns) one */
     uint64_t ram_size; /* bytes, multiple of 4 KiB, >= 2 MiB */
     uint64_t cpu_hz;   /* nominal clock and TSC rate (0: default) */
     int64_t rtc_start; /* RTC time at power-on, seconds since 1970 */
@@ -59,6 +61,7 @@ typedef enum PcExit {
 typedef struct Pc {
     PcConfig cfg;
     Clock *clock;
+    bool own_clock;
     MemMap *mem;
     Bus *io;
     PciBus *pci;
@@ -83,6 +86,9 @@ void pc_free(Pc *pc);
 
 /* Adapter n's network endpoint (connect it to a backend or switch). */
 NetPort *pc_nic_port(Pc *pc, int n);
+
+/* Put the CPU in the state the Linux loader asks for (32-bit entry). */
+void pc_apply_linux_entry(Pc *pc, const CpuEntryState *e);
 
 /* Power-on reset of every device and the CPU (RAM is kept). */
 void pc_reset(Pc *pc);

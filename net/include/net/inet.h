@@ -71,4 +71,24 @@ bool net_ipv4_parse(const uint8_t *frame, size_t len, NetIpv4View *v);
 /* Fix the IPv4 header checksum in place. */
 void net_ipv4_set_csum(uint8_t *ip, size_t hlen);
 
+/*
+ * Receive-offload super-frames (GRO/LRO on the host, TSO of the host's own
+ * traffic) carry up to 64 KiB of TCP in one frame; a 21140 takes at most
+ * 1518 bytes.  Cut an IPv4 TCP frame into frames of at most max_len bytes
+ * as the sender's NIC would have: headers copied, IP length, ID and
+ * checksum, TCP sequence and checksum fixed, FIN/PSH only on the last
+ * piece, CWR only on the first.  Returns how many frames emit received, or
+ * 0 when the frame is not IPv4 TCP (or is malformed) and cannot be split.
+ */
+typedef void (*NetEmitFn)(void *opaque, const uint8_t *frame, size_t len);
+unsigned net_tcp4_segment(const uint8_t *frame, size_t len, size_t max_len,
+                          NetEmitFn emit, void *opaque);
+
+/*
+ * Complete the TCP or UDP checksum of an IPv4 frame in place: frames the
+ * host sends are captured before the NIC would have computed it
+ * (CHECKSUM_PARTIAL).  Returns false if the frame is not IPv4 TCP/UDP.
+ */
+bool net_ipv4_fix_l4_csum(uint8_t *frame, size_t len);
+
 #endif /* NET_INET_H */

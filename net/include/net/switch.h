@@ -34,6 +34,7 @@
 #include "net/port.h"
 
 #define NET_SWITCH_MAC_TABLE_MAX 4096
+#define NET_SWITCH_UPLINK_QUEUE  256
 
 typedef struct NetSwitch NetSwitch;
 typedef struct NetPcap NetPcap;

@@ -37,20 +37,22 @@ static int ns_self = -1, ns_peer = -1;
 
 static void setup(void)
 {
-    g_autofree char *peer = g_strdup_printf("tvmp%d", getpid());
+    int pid;
 
     ns_self = netns_isolate();
     cr_assert_geq(ns_self, 0, "needs root: network namespaces");
     cr_assert(netns_resolv_conf("nameserver 127.0.0.1\n"));
-    ns_peer = netns_peer(peer);
+    ns_peer = netns_peer(&pid);
     cr_assert_geq(ns_peer, 0);
     cr_assert(
-        netns_sh("ip link add tvm0 type veth peer name tvm1 netns %s", peer));
+        netns_sh("ip link add tvm0 type veth peer name tvm1 netns %d", pid));
+    netns_peer_release(pid);
     cr_assert(netns_sh("ip addr add 198.18.0.1/24 dev tvm0 && "
                        "ip link set tvm0 up"));
-    cr_assert(netns_sh("ip -n %s addr add 198.18.0.2/24 dev tvm1 && "
-                       "ip -n %s link set tvm1 up",
-                       peer, peer));
+    cr_assert(netns_sh_in(ns_peer, ns_self,
+                          "ip addr add 198.18.0.2/24 dev tvm1 && "
+                          "ip link set tvm1 up"));
+    cr_assert(netns_wait_link_up("tvm0"));
     clk = clock_new(1000000000);
     ctx = g_main_context_new();
     sw = net_switch_new(clk, "nat");
@@ -336,8 +338,12 @@ Test(slirp, tcp_stream_through_nat_reaches_an_outside_peer_intact)
     cr_assert(pump(cond_established_or_rst, NULL));
     cr_assert_eq(g.tcp.state, GTCP_ESTABLISHED);
     guest_queue_pattern(h.want_rx, h.seed_rx);
-    cr_assert(pump(cond_stream_done, &h), "got %zu/%zu, guest %u/%zu", h.got_rx,
-              h.want_rx, g.tcp.rx->len, h.tx_len);
+    cr_assert(pump(cond_stream_done, &h),
+              "got %zu/%zu, guest %u/%zu, host sent %zu, drops %lu/%lu/%lu",
+              h.got_rx, h.want_rx, g.tcp.rx->len, h.tx_len, h.tx_off,
+              (unsigned long)g.port.stats.rx_dropped_full,
+              (unsigned long)upp->port.stats.rx_dropped_full,
+              (unsigned long)net_slirp_stats(sl)->to_guest_dropped);
     cr_assert(h.rx_ok, "every byte the guest sent arrives unchanged");
     cr_assert_eq(h.got_rx, h.want_rx);
     assert_guest_got_pattern(h.tx_len, h.seed_tx);

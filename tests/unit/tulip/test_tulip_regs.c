@@ -284,3 +284,65 @@ Test(tulip_timer, continuous_mode_repeats_and_zero_stops)
     cr_assert_eq(csr_r(tm, 5) & 0x800, 0);
     cr_assert_eq(csr_r(tm, 11), 0xFFFE0000u);
 }
+
+Test(tulip_pci, two_adapters_keep_separate_state)
+{
+    TulipConfig cfg;
+    GError *err = NULL;
+    tulip_config_default(&cfg);
+    cfg.mac[5] = 0x22;
+    cfg.model = TULIP_MODEL_DC21140_GPR;
+    Tulip *second = tulip_create(tm->pci, 4, tm->clock, NULL, &cfg, &err);
+    cr_assert_null(err);
+    tm_cfg_write(tm, 4, 0x10, 0xD000, 4);
+    tm_cfg_write(tm, 4, PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MASTER, 2);
+    bus_write(tm->io, 0xD000 + 8 * 10, 0x1111, 4);
+    csr_w(tm, 10, 0x2222);
+    cr_assert_eq(bus_read(tm->io, 0xD000 + 8 * 10, 4), 0x1111);
+    cr_assert_eq(csr_r(tm, 10), 0x2222);
+    /* the GPR board has no PHY; the first one's PHY still answers */
+    drv_mii_write(tm, 1, 4, 0x0021);
+    cr_assert_eq(drv_mii_read(tm, 1, 4), 0x0021);
+    bus_write(tm->io, 0xD000 + 8 * 12, 0x100, 4);
+    cr_assert_eq(bus_read(tm->io, 0xD000 + 8 * 12, 4), 0x40);
+    csr_w(tm, 12, 0x1FF);
+    csr_w(tm, 12, 0x00);
+    cr_assert_eq(bus_read(tm->io, 0xD000 + 8 * 12, 4), 0x40,
+                 "GP port per instance");
+    cr_assert_eq(tm_cfg_read(tm, 4, 0x2C, 4), 0x21140A00u);
+    cr_assert(net_port_link_up(tulip_port(second)));
+    tulip_destroy(second);
+    cr_assert_eq(tm_cfg_read(tm, 4, 0, 4), 0xFFFFFFFFu, "unplugged");
+}
+
+Test(tulip_pci, bad_configuration_is_a_clear_error)
+{
+    TulipConfig cfg;
+    GError *err = NULL;
+    TulipModel m;
+    unsigned rate;
+    tulip_config_default(&cfg);
+    cfg.rate_mbps = 1000;
+    cr_assert_null(tulip_create(tm->pci, 5, tm->clock, NULL, &cfg, &err));
+    cr_assert_not_null(err);
+    cr_assert(strstr(err->message, "rate"), "%s", err->message);
+    g_clear_error(&err);
+    cr_assert_null(tulip_create(tm->pci, TM_SLOT, tm->clock, NULL,
+                                (tulip_config_default(&cfg), &cfg), &err));
+    cr_assert_not_null(err, "slot taken");
+    g_clear_error(&err);
+    cr_assert_not(tulip_parse_model("dc21143", &m, &err));
+    cr_assert(strstr(err->message, "dc21143"), "%s", err->message);
+    g_clear_error(&err);
+    cr_assert(tulip_parse_model("dc21140-gpr", &m, NULL));
+    cr_assert_eq(m, TULIP_MODEL_DC21140_GPR);
+    cr_assert(tulip_parse_rate("100M", &rate, NULL));
+    cr_assert_eq(rate, 100);
+    cr_assert_not(tulip_parse_rate("1G", &rate, &err));
+    cr_assert(strstr(err->message, "1G"), "%s", err->message);
+    g_clear_error(&err);
+    cfg.mac[0] = 0x01;
+    cr_assert_null(tulip_create(tm->pci, 6, tm->clock, NULL, &cfg, &err));
+    cr_assert(strstr(err->message, "group"), "%s", err->message);
+    g_clear_error(&err);
+}

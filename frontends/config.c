@@ -1,0 +1,414 @@
+/*
+ * tulipvm: persistent VM settings as a GLib key file (see config.h for the
+ * layout).  Shared by the settings dialog and the command line's -config.
+ */
+#include "config.h"
+#include "emu/log.h"
+#include "net/mac.h"
+#include "net/nic_opts.h"
+
+#include <net/if.h>
+#include <string.h>
+
+static const char *const attach_names[VM_ATTACH__COUNT] = {
+    [VM_ATTACH_NONE] = "none",   [VM_ATTACH_USER] = "user",
+    [VM_ATTACH_LOCAL] = "local", [VM_ATTACH_BRIDGE] = "bridge",
+    [VM_ATTACH_TAP] = "tap",     [VM_ATTACH_VDE] = "vde",
+};
+
+/* The option that carries each kind's detail, NULL when it has none. */
+static const char *const detail_keys[VM_ATTACH__COUNT] = {
+    [VM_ATTACH_LOCAL] = "net",
+    [VM_ATTACH_BRIDGE] = "ifname",
+    [VM_ATTACH_TAP] = "ifname",
+    [VM_ATTACH_VDE] = "sock",
+};
+
+/* The key file calls the local segment "segment" (the -nic option "net"). */
+static const char *const file_detail_keys[VM_ATTACH__COUNT] = {
+    [VM_ATTACH_LOCAL] = "segment",
+    [VM_ATTACH_BRIDGE] = "ifname",
+    [VM_ATTACH_TAP] = "ifname",
+    [VM_ATTACH_VDE] = "sock",
+};
+
+const char *vm_attach_kind_name(VmAttachKind k)
+{
+    return (unsigned)k < VM_ATTACH__COUNT ? attach_names[k] : "?";
+}
+
+char *vm_attach_describe(const VmAttachment *a)
+{
+    switch (a->kind) {
+    case VM_ATTACH_NONE:
+        return g_strdup("Not connected");
+    case VM_ATTACH_USER:
+        return g_strdup("Shared networking (NAT)");
+    case VM_ATTACH_LOCAL:
+        return g_strdup_printf("Local only (%s)", a->detail);
+    case VM_ATTACH_BRIDGE:
+        return g_strdup_printf("Host adapter %s", a->detail);
+    case VM_ATTACH_TAP:
+        return g_strdup_printf("TAP %s", a->detail);
+    case VM_ATTACH_VDE:
+        return g_strdup_printf("VDE %s", a->detail);
+    default:
+        return g_strdup("?");
+    }
+}
+
+static bool attach_kind_from_name(const char *name, VmAttachKind *k)
+{
+    for (unsigned i = 0; i < VM_ATTACH__COUNT; i++) {
+        if (!strcmp(name, attach_names[i])) {
+            *k = (VmAttachKind)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A detail must survive the trip through a comma-separated spec. */
+static bool attach_check_detail(VmAttachKind k, const char *what,
+                                const char *val, GError **errp)
+{
+    size_t max = k == VM_ATTACH_BRIDGE || k == VM_ATTACH_TAP
+                     ? IFNAMSIZ - 1
+                     : VM_DETAIL_MAX - 1;
+    if (!*val) {
+        g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID, "%s: empty value",
+                    what);
+        return false;
+    }
+    if (strlen(val) > max) {
+        g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
+                    "%s=%s: longer than %zu characters", what, val, max);
+        return false;
+    }
+    if (strchr(val, ',') || strchr(val, '\n')) {
+        g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
+                    "%s=%s: commas and newlines are not allowed", what, val);
+        return false;
+    }
+    return true;
+}
+
+bool vm_attach_parse(const char *spec, VmAttachment *out, GError **errp)
+{
+    g_auto(GStrv) parts = g_strsplit(spec, ",", -1);
+    VmAttachment a = {0};
+
+    if (!parts[0] || !attach_kind_from_name(parts[0], &a.kind)) {
+        g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
+                    "attachment '%s': unknown type (expected none, user, "
+                    "local, bridge, tap or vde)",
+                    spec);
+        return false;
+    }
+    const char *key = detail_keys[a.kind];
+    for (unsigned i = 1; parts[i]; i++) {
+        const char *eq = strchr(parts[i], '=');
+        size_t klen = eq ? (size_t)(eq - parts[i]) : strlen(parts[i]);
+        if (!key || !eq || strlen(key) != klen ||
+            strncmp(parts[i], key, klen)) {
+            g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
+                        "attachment '%s': option '%s' does not apply to %s",
+                        spec, parts[i], parts[0]);
+            return false;
+        }
+        if (a.detail[0]) {
+            g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
+                        "attachment '%s': %s given twice", spec, key);
+            return false;
+        }
+        if (!attach_check_detail(a.kind, key, eq + 1, errp)) {
+            return false;
+        }
+        g_strlcpy(a.detail, eq + 1, sizeof(a.detail));
+    }
+    if (a.kind == VM_ATTACH_LOCAL && !a.detail[0]) {
+        g_strlcpy(a.detail, VM_DEFAULT_SEGMENT, sizeof(a.detail));
+    }
+    if (key && !a.detail[0]) {
+        g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
+                    "attachment '%s': %s needs %s=", spec, parts[0], key);
+        return false;
+    }
+    *out = a;
+    return true;
+}
+
+char *vm_attach_spec(const VmAttachment *a)
+{
+    const char *key =
+        (unsigned)a->kind < VM_ATTACH__COUNT ? detail_keys[a->kind] : NULL;
+    if (!key) {
+        return g_strdup(vm_attach_kind_name(a->kind));
+    }
+    return g_strdup_printf("%s,%s=%s", vm_attach_kind_name(a->kind), key,
+                           a->detail);
+}
+
+bool vm_attach_equal(const VmAttachment *a, const VmAttachment *b)
+{
+    return a->kind == b->kind && !strcmp(a->detail, b->detail);
+}
+
+void vm_config_defaults(VmConfig *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->adapters = 1;
+    for (unsigned i = 0; i < VM_MAX_ADAPTERS; i++) {
+        c->adapter[i].attach.kind = VM_ATTACH_USER;
+        c->adapter[i].link = true;
+    }
+}
+
+static bool G_GNUC_PRINTF(2, 3)
+    config_error(GError **errp, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID, "config: %s", msg);
+    return false;
+}
+
+/* Adapter index from "adapterN", or -1. */
+static int config_adapter_group(const char *group)
+{
+    if (strncmp(group, "adapter", 7) || !g_ascii_isdigit(group[7]) ||
+        group[8]) {
+        return -1;
+    }
+    int n = group[7] - '0';
+    return n < VM_MAX_ADAPTERS ? n : -1;
+}
+
+static bool config_load_adapter(GKeyFile *kf, const char *group,
+                                VmAdapterConfig *a, GError **errp)
+{
+    g_auto(GStrv) keys = g_key_file_get_keys(kf, group, NULL, NULL);
+    g_autofree char *kind_name = NULL;
+    GError *err = NULL;
+
+    kind_name = g_key_file_get_string(kf, group, "attachment", NULL);
+    if (kind_name && !attach_kind_from_name(kind_name, &a->attach.kind)) {
+        return config_error(errp,
+                            "[%s] attachment=%s: unknown (expected none, "
+                            "user, local, bridge, tap or vde)",
+                            group, kind_name);
+    }
+    const char *detail_key = file_detail_keys[a->attach.kind];
+    for (unsigned i = 0; keys && keys[i]; i++) {
+        const char *k = keys[i];
+        g_autofree char *val = g_key_file_get_string(kf, group, k, NULL);
+        if (!val) {
+            return config_error(errp, "[%s] %s: unreadable value", group, k);
+        }
+        if (!strcmp(k, "attachment")) {
+            continue;
+        }
+        if (!strcmp(k, "segment") || !strcmp(k, "ifname") ||
+            !strcmp(k, "sock")) {
+            if (!detail_key || strcmp(k, detail_key)) {
+                return config_error(errp,
+                                    "[%s] %s= does not apply to "
+                                    "attachment=%s",
+                                    group, k,
+                                    vm_attach_kind_name(a->attach.kind));
+            }
+            if (!attach_check_detail(a->attach.kind, k, val, &err)) {
+                config_error(errp, "[%s] %s", group, err->message);
+                g_error_free(err);
+                return false;
+            }
+            g_strlcpy(a->attach.detail, val, sizeof(a->attach.detail));
+        } else if (!strcmp(k, "mac")) {
+            if (!net_mac_parse(val, a->mac, &err)) {
+                /* net_mac_parse speaks of "-nic: mac=...": keep its reason. */
+                const char *why = strstr(err->message, "mac=");
+                config_error(errp, "[%s] %s", group, why ? why : err->message);
+                g_error_free(err);
+                return false;
+            }
+            a->has_mac = true;
+        } else if (!strcmp(k, "link")) {
+            a->link = g_key_file_get_boolean(kf, group, k, &err);
+            if (err) {
+                g_error_free(err);
+                return config_error(
+                    errp, "[%s] link=%s: expected true or false", group, val);
+            }
+        } else if (!strcmp(k, "capture")) {
+            if (strlen(val) >= sizeof(a->capture)) {
+                return config_error(errp, "[%s] capture: path too long", group);
+            }
+            g_strlcpy(a->capture, val, sizeof(a->capture));
+        } else {
+            return config_error(errp,
+                                "[%s] unknown key '%s' (known: attachment, "
+                                "segment, ifname, sock, mac, link, capture)",
+                                group, k);
+        }
+    }
+    if (a->attach.kind == VM_ATTACH_LOCAL && !a->attach.detail[0]) {
+        g_strlcpy(a->attach.detail, VM_DEFAULT_SEGMENT,
+                  sizeof(a->attach.detail));
+    }
+    if (detail_key && !a->attach.detail[0]) {
+        return config_error(errp, "[%s] attachment=%s needs %s=", group,
+                            vm_attach_kind_name(a->attach.kind), detail_key);
+    }
+    return true;
+}
+
+static bool config_load_vm(GKeyFile *kf, VmConfig *c, GError **errp)
+{
+    g_auto(GStrv) keys = g_key_file_get_keys(kf, "vm", NULL, NULL);
+
+    for (unsigned i = 0; keys && keys[i]; i++) {
+        g_autofree char *val = g_key_file_get_string(kf, "vm", keys[i], NULL);
+        if (strcmp(keys[i], "adapters")) {
+            return config_error(errp, "[vm] unknown key '%s' (known: adapters)",
+                                keys[i]);
+        }
+        char *end = NULL;
+        long n = val ? strtol(val, &end, 10) : 0;
+        if (!val || !*val || *end || n < 1 || n > VM_MAX_ADAPTERS) {
+            return config_error(errp,
+                                "[vm] adapters=%s: expected a number from 1 "
+                                "to %d",
+                                val ? val : "", VM_MAX_ADAPTERS);
+        }
+        c->adapters = (unsigned)n;
+    }
+    return true;
+}
+
+static bool config_load_keyfile(VmConfig *c, GKeyFile *kf, GError **errp)
+{
+    g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+
+    for (unsigned i = 0; groups[i]; i++) {
+        int idx = config_adapter_group(groups[i]);
+        bool ok;
+        if (!strcmp(groups[i], "vm")) {
+            ok = config_load_vm(kf, c, errp);
+        } else if (idx >= 0) {
+            ok = config_load_adapter(kf, groups[i], &c->adapter[idx], errp);
+        } else {
+            return config_error(errp,
+                                "unknown section [%s] (known: [vm], "
+                                "[adapter0] to [adapter%d])",
+                                groups[i], VM_MAX_ADAPTERS - 1);
+        }
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool vm_config_load_data(VmConfig *c, const char *data, GError **errp)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    GError *err = NULL;
+
+    vm_config_defaults(c);
+    if (!g_key_file_load_from_data(kf, data, (gsize)-1, G_KEY_FILE_NONE,
+                                   &err)) {
+        config_error(errp, "%s", err->message);
+        g_error_free(err);
+        return false;
+    }
+    if (!config_load_keyfile(c, kf, errp)) {
+        vm_config_defaults(c);
+        return false;
+    }
+    return true;
+}
+
+bool vm_config_load(VmConfig *c, const char *path, GError **errp)
+{
+    g_autofree char *data = NULL;
+    GError *err = NULL;
+
+    vm_config_defaults(c);
+    if (!g_file_get_contents(path, &data, NULL, &err)) {
+        g_set_error(errp, EMU_ERROR, EMU_ERROR_HOST, "config: %s",
+                    err->message);
+        g_error_free(err);
+        return false;
+    }
+    if (!vm_config_load_data(c, data, &err)) {
+        g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID, "%s: %s", path,
+                    err->message);
+        g_error_free(err);
+        return false;
+    }
+    return true;
+}
+
+char *vm_config_to_data(const VmConfig *c)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    char mac[18];
+
+    g_key_file_set_integer(kf, "vm", "adapters", (int)c->adapters);
+    for (unsigned i = 0; i < c->adapters && i < VM_MAX_ADAPTERS; i++) {
+        const VmAdapterConfig *a = &c->adapter[i];
+        g_autofree char *group = g_strdup_printf("adapter%u", i);
+        const char *dkey = file_detail_keys[a->attach.kind];
+        g_key_file_set_string(kf, group, "attachment",
+                              vm_attach_kind_name(a->attach.kind));
+        if (dkey) {
+            g_key_file_set_string(kf, group, dkey, a->attach.detail);
+        }
+        if (a->has_mac) {
+            g_key_file_set_string(kf, group, "mac",
+                                  net_mac_format(a->mac, mac));
+        }
+        g_key_file_set_boolean(kf, group, "link", a->link);
+        if (a->capture[0]) {
+            g_key_file_set_string(kf, group, "capture", a->capture);
+        }
+    }
+    return g_key_file_to_data(kf, NULL, NULL);
+}
+
+bool vm_config_save(const VmConfig *c, const char *path, GError **errp)
+{
+    g_autofree char *data = vm_config_to_data(c);
+    GError *err = NULL;
+
+    if (!g_file_set_contents(path, data, -1, &err)) {
+        g_set_error(errp, EMU_ERROR, EMU_ERROR_HOST, "config: %s",
+                    err->message);
+        g_error_free(err);
+        return false;
+    }
+    return true;
+}
+
+char *vm_adapter_nic_spec(const VmAdapterConfig *a)
+{
+    g_autofree char *attach = vm_attach_spec(&a->attach);
+    GString *s = g_string_new(attach);
+    char mac[18];
+
+    if (a->has_mac) {
+        g_string_append_printf(s, ",mac=%s", net_mac_format(a->mac, mac));
+    }
+    if (!a->link) {
+        g_string_append(s, ",link=off");
+    }
+    if (a->capture[0]) {
+        /* -nic doubles a comma inside a value. */
+        g_auto(GStrv) parts = g_strsplit(a->capture, ",", -1);
+        g_autofree char *esc = g_strjoinv(",,", parts);
+        g_string_append_printf(s, ",capture=%s", esc);
+    }
+    return g_string_free(s, FALSE);
+}

@@ -1,0 +1,395 @@
+/*
+ * tulipvm: the Settings dialog (see settings.h).  Layout is computed top
+ * to bottom from the font's line height every frame; widget ids are
+ * stable strings ("attach-none", "attach-bridge-eth0", "mac", "ok") that
+ * tests use to find them.
+ */
+#include "settings.h"
+#include "emu/log.h"
+#include "net/mac.h"
+#include "net/nic_opts.h"
+
+#include <net/if.h>
+#include <string.h>
+
+#define SETTINGS_W      640
+#define SETTINGS_MARGIN 8
+#define NEXT_START_NOTE "(takes effect at next start)"
+
+static const char *settings_mac_text(const uint8_t mac[6], char *buf)
+{
+    return net_mac_format(mac, buf);
+}
+
+void settings_init(SettingsDialog *d, const VmControl *vm, VmConfig *cfg,
+                   const char *cfg_path, char *const *host_ifaces)
+{
+    memset(d, 0, sizeof(*d));
+    d->vm = *vm;
+    d->cfg = cfg;
+    d->cfg_path = g_strdup(cfg_path);
+    for (unsigned i = 0; host_ifaces && host_ifaces[i] &&
+                         d->n_host_ifaces < SETTINGS_MAX_HOST_IFACES;
+         i++) {
+        d->host_ifaces[d->n_host_ifaces++] = g_strdup(host_ifaces[i]);
+    }
+}
+
+void settings_destroy(SettingsDialog *d)
+{
+    for (unsigned i = 0; i < d->n_host_ifaces; i++) {
+        g_free(d->host_ifaces[i]);
+    }
+    g_free(d->cfg_path);
+    memset(d, 0, sizeof(*d));
+}
+
+/* A bridged adapter's interface must be offered even if not listed. */
+static void settings_offer_iface(SettingsDialog *d, const char *name)
+{
+    for (unsigned i = 0; i < d->n_host_ifaces; i++) {
+        if (!strcmp(d->host_ifaces[i], name)) {
+            return;
+        }
+    }
+    if (d->n_host_ifaces < SETTINGS_MAX_HOST_IFACES) {
+        d->host_ifaces[d->n_host_ifaces++] = g_strdup(name);
+    }
+}
+
+void settings_load(SettingsDialog *d)
+{
+    unsigned live = vm_adapter_count(&d->vm);
+    char mac[18];
+
+    d->count = d->orig_count = d->cfg->adapters;
+    if (d->current >= d->count) {
+        d->current = 0;
+    }
+    d->error[0] = 0;
+    for (unsigned i = 0; i < VM_MAX_ADAPTERS; i++) {
+        SettingsAdapter *a = &d->ad[i];
+        const VmAdapterConfig *c = &d->cfg->adapter[i];
+        VmAdapterInfo info;
+
+        memset(a, 0, sizeof(*a));
+        a->live = i < live && vm_adapter_info(&d->vm, i, &info);
+        if (a->live) {
+            a->attach = info.attach;
+            a->cable = info.cable_connected;
+            g_strlcpy(a->orig_capture, info.capture, sizeof(a->orig_capture));
+            /* A MAC chosen for the next start wins over the current one. */
+            settings_mac_text(c->has_mac ? c->mac : info.mac, a->orig_mac);
+        } else {
+            a->attach = c->attach;
+            a->cable = c->link;
+            g_strlcpy(a->orig_capture, c->capture, sizeof(a->orig_capture));
+            if (c->has_mac) {
+                settings_mac_text(c->mac, a->orig_mac);
+            }
+        }
+        a->orig_attach = a->attach;
+        a->orig_cable = a->cable;
+        ui_tf_set(&a->mac, a->orig_mac);
+        ui_tf_set(&a->capture, a->orig_capture);
+        ui_tf_set(&a->segment, a->attach.kind == VM_ATTACH_LOCAL
+                                   ? a->attach.detail
+                                   : VM_DEFAULT_SEGMENT);
+        if (a->attach.kind == VM_ATTACH_BRIDGE) {
+            settings_offer_iface(d, a->attach.detail);
+        }
+    }
+    (void)mac;
+}
+
+/* "" or the reason the MAC field is unusable. */
+static void settings_check_mac(SettingsAdapter *a)
+{
+    uint8_t mac[6];
+    GError *err = NULL;
+
+    a->mac_error[0] = 0;
+    if (!a->mac.len || net_mac_parse(a->mac.buf, mac, &err)) {
+        return;
+    }
+    /* Drop the command line's "-nic: " prefix: this is a form field. */
+    const char *msg = err->message;
+    if (g_str_has_prefix(msg, "-nic: ")) {
+        msg += 6;
+    }
+    g_strlcpy(a->mac_error, msg, sizeof(a->mac_error));
+    g_error_free(err);
+}
+
+static bool settings_validate(SettingsDialog *d, GError **errp)
+{
+    for (unsigned i = 0; i < d->count; i++) {
+        SettingsAdapter *a = &d->ad[i];
+        settings_check_mac(a);
+        if (a->mac_error[0]) {
+            g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID, "Adapter %u: %s",
+                        i + 1, a->mac_error);
+            return false;
+        }
+        if (a->attach.kind == VM_ATTACH_LOCAL) {
+            g_autofree char *spec =
+                g_strdup_printf("local,net=%s", a->segment.buf);
+            VmAttachment parsed;
+            GError *err = NULL;
+            if (!vm_attach_parse(spec, &parsed, &err)) {
+                g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
+                            "Adapter %u: segment name: %s", i + 1,
+                            err->message);
+                g_error_free(err);
+                return false;
+            }
+            a->attach = parsed;
+        }
+    }
+    return true;
+}
+
+static bool settings_apply_live(SettingsDialog *d, unsigned i, GError **errp)
+{
+    SettingsAdapter *a = &d->ad[i];
+
+    if (!vm_attach_equal(&a->attach, &a->orig_attach)) {
+        g_autofree char *spec = vm_attach_spec(&a->attach);
+        if (!vm_reattach(&d->vm, i, spec, errp)) {
+            return false;
+        }
+    }
+    if (a->cable != a->orig_cable && !vm_set_cable(&d->vm, i, a->cable, errp)) {
+        return false;
+    }
+    if (strcmp(a->capture.buf, a->orig_capture)) {
+        if (a->orig_capture[0]) {
+            vm_capture_stop(&d->vm, i);
+        }
+        if (a->capture.len &&
+            !vm_capture_start(&d->vm, i, a->capture.buf, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool settings_apply(SettingsDialog *d, GError **errp)
+{
+    if (!settings_validate(d, errp)) {
+        return false;
+    }
+    for (unsigned i = 0; i < d->count; i++) {
+        SettingsAdapter *a = &d->ad[i];
+        VmAdapterConfig *c = &d->cfg->adapter[i];
+        if (a->live && !settings_apply_live(d, i, errp)) {
+            return false;
+        }
+        if (strcmp(a->mac.buf, a->orig_mac) && a->mac.len) {
+            uint8_t mac[6];
+            net_mac_parse(a->mac.buf, mac, NULL);
+            if (!vm_set_next_mac(&d->vm, i, mac, errp)) {
+                return false;
+            }
+        }
+        c->attach = a->attach;
+        c->link = a->cable;
+        g_strlcpy(c->capture, a->capture.buf, sizeof(c->capture));
+        c->has_mac = a->mac.len && net_mac_parse(a->mac.buf, c->mac, NULL);
+    }
+    if (d->count != d->orig_count &&
+        !vm_set_next_adapter_count(&d->vm, d->count, errp)) {
+        return false;
+    }
+    d->cfg->adapters = d->count;
+    if (d->cfg_path && !vm_config_save(d->cfg, d->cfg_path, errp)) {
+        return false;
+    }
+    settings_load(d);
+    return true;
+}
+
+char **settings_host_ifaces(void)
+{
+    GPtrArray *names = g_ptr_array_new();
+    struct if_nameindex *list = if_nameindex();
+
+    for (struct if_nameindex *p = list; p && p->if_name; p++) {
+        if (strcmp(p->if_name, "lo")) {
+            g_ptr_array_add(names, g_strdup(p->if_name));
+        }
+    }
+    if (list) {
+        if_freenameindex(list);
+    }
+    g_ptr_array_add(names, NULL);
+    return (char **)g_ptr_array_free(names, FALSE);
+}
+
+SDL_Rect settings_rect(SDL_Rect area)
+{
+    int w = area.w - 2 * SETTINGS_MARGIN;
+    if (w > SETTINGS_W) {
+        w = SETTINGS_W;
+    }
+    return (SDL_Rect){area.x + (area.w - w) / 2, area.y + SETTINGS_MARGIN, w,
+                      area.h - 2 * SETTINGS_MARGIN};
+}
+
+/* The attachment choices of the current adapter. */
+static void settings_attach_rows(SettingsDialog *d, Ui *ui, int x, int *y,
+                                 int row)
+{
+    SettingsAdapter *a = &d->ad[d->current];
+    int w = SETTINGS_W - 60;
+
+    if (ui_radio(ui, "attach-none", (SDL_Rect){x, *y, w, row}, "Not connected",
+                 a->attach.kind == VM_ATTACH_NONE)) {
+        a->attach = (VmAttachment){.kind = VM_ATTACH_NONE};
+    }
+    *y += row;
+    int lw = ui_text_width(ui, "Local only") + 40;
+    if (ui_radio(ui, "attach-local", (SDL_Rect){x, *y, lw, row}, "Local only",
+                 a->attach.kind == VM_ATTACH_LOCAL)) {
+        a->attach = (VmAttachment){.kind = VM_ATTACH_LOCAL};
+        g_strlcpy(a->attach.detail, a->segment.buf, sizeof(a->attach.detail));
+    }
+    ui_label(ui, x + lw, *y + (row - ui->line_h) / 2, "segment:", ui_grey_text);
+    int sx = x + lw + ui_text_width(ui, "segment: ") + 4;
+    if (ui_textfield(ui, "segment", (SDL_Rect){sx, *y + 1, 180, row - 2},
+                     &a->segment) &&
+        a->attach.kind == VM_ATTACH_LOCAL) {
+        g_strlcpy(a->attach.detail, a->segment.buf, sizeof(a->attach.detail));
+    }
+    *y += row;
+    if (ui_radio(ui, "attach-user", (SDL_Rect){x, *y, w, row},
+                 "Shared networking (NAT)", a->attach.kind == VM_ATTACH_USER)) {
+        a->attach = (VmAttachment){.kind = VM_ATTACH_USER};
+    }
+    *y += row;
+    for (unsigned i = 0; i < d->n_host_ifaces; i++) {
+        const char *name = d->host_ifaces[i];
+        g_autofree char *id = g_strdup_printf("attach-bridge-%s", name);
+        g_autofree char *label = g_strdup_printf("Host adapter: %s", name);
+        bool sel = a->attach.kind == VM_ATTACH_BRIDGE &&
+                   !strcmp(a->attach.detail, name);
+        if (ui_radio(ui, id, (SDL_Rect){x, *y, w, row}, label, sel)) {
+            a->attach = (VmAttachment){.kind = VM_ATTACH_BRIDGE};
+            g_strlcpy(a->attach.detail, name, sizeof(a->attach.detail));
+        }
+        *y += row;
+    }
+    if (a->attach.kind == VM_ATTACH_TAP || a->attach.kind == VM_ATTACH_VDE) {
+        g_autofree char *desc = vm_attach_describe(&a->attach);
+        g_autofree char *label = g_strdup_printf("Other: %s", desc);
+        ui_radio(ui, "attach-other", (SDL_Rect){x, *y, w, row}, label, true);
+        *y += row;
+    }
+}
+
+SettingsResult settings_frame(SettingsDialog *d, Ui *ui, SDL_Rect area)
+{
+    SDL_Rect r = settings_rect(area);
+    int row = ui->line_h + 8;
+    int x = r.x + 14, y = r.y;
+    char buf[64];
+    SettingsResult res = SETTINGS_OPEN;
+
+    ui_fill(ui, r, ui_face);
+    ui_bevel(ui, r, false);
+    ui_fill(ui, (SDL_Rect){r.x + 2, r.y + 2, r.w - 4, row}, ui_title);
+    ui_label(ui, x, r.y + 2 + (row - ui->line_h) / 2, "Settings: Networking",
+             ui_white);
+    y += row + 12;
+
+    /* Number of adapters */
+    const char *count_label = "Number of network adapters:";
+    ui_label(ui, x, y + (row - ui->line_h) / 2, count_label, ui_black);
+    int cx = x + ui_text_width(ui, count_label) + 12;
+    for (unsigned n = 1; n <= VM_MAX_ADAPTERS; n++) {
+        g_snprintf(buf, sizeof(buf), "count-%u", n);
+        char label[2] = {(char)('0' + n), 0};
+        if (ui_radio(ui, buf, (SDL_Rect){cx, y, 44, row}, label,
+                     d->count == n)) {
+            d->count = n;
+            if (d->current >= n) {
+                d->current = n - 1;
+            }
+        }
+        cx += 44;
+    }
+    ui_label(ui, cx + 6, y + (row - ui->line_h) / 2, NEXT_START_NOTE,
+             ui_grey_text);
+    y += row + 8;
+
+    /* One tab per adapter */
+    int tx = x;
+    for (unsigned i = 0; i < d->count; i++) {
+        g_snprintf(buf, sizeof(buf), "tab-%u", i);
+        char label[32];
+        g_snprintf(label, sizeof(label), "Adapter %u", i + 1);
+        int tw = ui_text_width(ui, label) + 24;
+        if (ui_button(ui, buf, (SDL_Rect){tx, y, tw, row + 2}, label,
+                      d->current == i)) {
+            d->current = i;
+        }
+        tx += tw + 4;
+    }
+    y += row + 10;
+
+    SettingsAdapter *a = &d->ad[d->current];
+    ui_label(ui, x, y + (row - ui->line_h) / 2, "Attached to:", ui_black);
+    y += row;
+    settings_attach_rows(d, ui, x + 16, &y, row);
+    y += 6;
+
+    /* MAC, cable, capture */
+    const char *mac_label = "MAC address:";
+    int fx = x + ui_text_width(ui, "Capture file:") + 12;
+    ui_label(ui, x, y + (row - ui->line_h) / 2, mac_label, ui_black);
+    ui_textfield(ui, "mac", (SDL_Rect){fx, y + 1, 170, row - 2}, &a->mac);
+    ui_label(ui, fx + 180, y + (row - ui->line_h) / 2, NEXT_START_NOTE,
+             ui_grey_text);
+    y += row;
+    settings_check_mac(a);
+    if (a->mac_error[0]) {
+        ui_label(ui, fx, y + (row - ui->line_h) / 2, a->mac_error, ui_red);
+    } else if (!a->mac.len) {
+        ui_label(ui, fx, y + (row - ui->line_h) / 2,
+                 "(empty: chosen automatically)", ui_grey_text);
+    }
+    y += row;
+    ui_checkbox(ui, "cable", (SDL_Rect){x, y, 200, row}, "Cable connected",
+                &a->cable);
+    y += row;
+    ui_label(ui, x, y + (row - ui->line_h) / 2, "Capture file:", ui_black);
+    ui_textfield(ui, "capture",
+                 (SDL_Rect){fx, y + 1, r.x + r.w - 14 - fx, row - 2},
+                 &a->capture);
+    y += row;
+    if (!a->live) {
+        ui_label(ui, x, y + (row - ui->line_h) / 2,
+                 "This adapter is added at the next start.", ui_grey_text);
+    }
+
+    /* Buttons and the apply error */
+    int by = r.y + r.h - row - 14;
+    if (d->error[0]) {
+        ui_label(ui, x, by - row, d->error, ui_red);
+    }
+    SDL_Rect cancel = {r.x + r.w - 14 - 90, by, 90, row + 4};
+    SDL_Rect ok = {cancel.x - 8 - 90, by, 90, row + 4};
+    if (ui_button(ui, "ok", ok, "OK", false)) {
+        GError *err = NULL;
+        if (settings_apply(d, &err)) {
+            res = SETTINGS_OK;
+        } else {
+            g_strlcpy(d->error, err->message, sizeof(d->error));
+            g_error_free(err);
+        }
+    }
+    if (ui_button(ui, "cancel", cancel, "Cancel", false)) {
+        res = SETTINGS_CANCEL;
+    }
+    return res;
+}

@@ -1,0 +1,116 @@
+/*
+ * tulipvm: frame-per-read file descriptor backends (see fd_backend.h).
+ */
+#include "fd_backend.h"
+#include "emu/log.h"
+
+#include <errno.h>
+
+#define FD_READ_BUDGET 64
+#define FD_WIRE_MAX    1518 /* 1514 plus an 802.1Q tag */
+
+struct NetFdBackendSource {
+    GSource source;
+    NetFdBackend *b;
+};
+
+static void net_fd_backend_pause(NetFdBackend *b, bool pause)
+{
+    if (b->paused != pause) {
+        b->paused = pause;
+        g_source_modify_unix_fd(&b->source->source, b->fd_tag,
+                                pause ? 0 : G_IO_IN);
+    }
+}
+
+static void net_fd_backend_read(NetFdBackend *b)
+{
+    uint8_t buf[65536];
+
+    for (int i = 0; i < FD_READ_BUDGET; i++) {
+        ssize_t n;
+        if (!net_port_can_send(&b->port) && b->port.peer) {
+            /* Leave frames in the kernel queue until ready(). */
+            net_fd_backend_pause(b, true);
+            return;
+        }
+        n = b->read(b->opaque, buf, sizeof(buf));
+        if (n <= 0) {
+            return;
+        }
+        if (n > FD_WIRE_MAX) {
+            b->stats.rx_oversize++;
+            continue;
+        }
+        if (n < 14) {
+            continue;
+        }
+        b->stats.rx_frames++;
+        net_port_send(&b->port, buf, (size_t)n);
+    }
+}
+
+static gboolean net_fd_backend_dispatch(GSource *source, GSourceFunc cb,
+                                        gpointer data)
+{
+    (void)cb;
+    (void)data;
+    net_fd_backend_read(((NetFdBackendSource *)source)->b);
+    return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs net_fd_backend_funcs = {
+    .dispatch = net_fd_backend_dispatch,
+};
+
+static ssize_t net_fd_backend_receive(NetPort *self, const uint8_t *frame,
+                                      size_t len)
+{
+    NetFdBackend *b = self->opaque;
+
+    if (b->write(b->opaque, frame, len) < 0) {
+        b->stats.tx_errors++;
+        TRACE(TRACE_NET, "%s: write failed: %s", self->name, g_strerror(errno));
+    } else {
+        b->stats.tx_frames++;
+    }
+    return (ssize_t)len;
+}
+
+static void net_fd_backend_ready(NetPort *self)
+{
+    NetFdBackend *b = self->opaque;
+    net_fd_backend_pause(b, false);
+}
+
+static const NetPortOps net_fd_backend_ops = {
+    .receive = net_fd_backend_receive,
+    .ready = net_fd_backend_ready,
+};
+
+void net_fd_backend_init(NetFdBackend *b, Clock *clock, GMainContext *ctx,
+                         const char *name, int fd, NetFdReadFn rd,
+                         NetFdWriteFn wr, void *opaque)
+{
+    net_port_init(&b->port, clock, name, &net_fd_backend_ops, b);
+    b->fd = fd;
+    b->read = rd;
+    b->write = wr;
+    b->opaque = opaque;
+    b->paused = false;
+    b->source = (NetFdBackendSource *)g_source_new(&net_fd_backend_funcs,
+                                                   sizeof(NetFdBackendSource));
+    b->source->b = b;
+    b->fd_tag = g_source_add_unix_fd(&b->source->source, fd, G_IO_IN);
+    g_source_attach(&b->source->source, ctx);
+}
+
+void net_fd_backend_cleanup(NetFdBackend *b)
+{
+    net_port_cleanup(&b->port);
+    if (b->source) {
+        g_source_destroy(&b->source->source);
+        g_source_unref(&b->source->source);
+        b->source = NULL;
+    }
+}

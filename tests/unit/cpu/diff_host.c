@@ -1,0 +1,154 @@
+/*
+ * Differential test helper, built as a 32-bit x86 program (gcc -m32): runs
+ * each received instruction sequence natively and reports registers,
+ * EFLAGS, the data and stack windows, and the fault (as a signal) if any.
+ * Protocol and addresses: diff_case.h.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "diff_case.h"
+
+uint32_t diff_in_regs[9];
+uint32_t diff_out_regs[9];
+uint32_t diff_host_esp;
+uint32_t diff_ret_addr;
+uint32_t diff_code_addr = DIFF_CODE_ADDR;
+
+static sigjmp_buf fault_env;
+
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+    (void)si;
+    (void)uc;
+    siglongjmp(fault_env, sig);
+}
+
+void diff_run_native(void);
+__asm__(".text\n"
+        ".globl diff_run_native\n"
+        "diff_run_native:\n"
+        "    pushal\n"
+        "    movl %esp, diff_host_esp\n"
+        "    movl $1f, diff_ret_addr\n"
+        "    pushl diff_in_regs+32\n"
+        "    popfl\n"
+        "    movl diff_in_regs+0, %eax\n"
+        "    movl diff_in_regs+4, %ecx\n"
+        "    movl diff_in_regs+8, %edx\n"
+        "    movl diff_in_regs+12, %ebx\n"
+        "    movl diff_in_regs+20, %ebp\n"
+        "    movl diff_in_regs+24, %esi\n"
+        "    movl diff_in_regs+28, %edi\n"
+        "    movl diff_in_regs+16, %esp\n"
+        "    jmp *diff_code_addr\n"
+        "1:\n"
+        "    movl %eax, diff_out_regs+0\n"
+        "    movl %ecx, diff_out_regs+4\n"
+        "    movl %edx, diff_out_regs+8\n"
+        "    movl %ebx, diff_out_regs+12\n"
+        "    movl %esp, diff_out_regs+16\n"
+        "    movl %ebp, diff_out_regs+20\n"
+        "    movl %esi, diff_out_regs+24\n"
+        "    movl %edi, diff_out_regs+28\n"
+        "    movl diff_host_esp, %esp\n"
+        "    pushfl\n"
+        "    popl diff_out_regs+32\n"
+        "    cld\n"
+        "    popal\n"
+        "    ret\n");
+
+static void *map_at(uint32_t addr, int prot)
+{
+    void *p = mmap((void *)(uintptr_t)addr, 4096, prot,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (p != (void *)(uintptr_t)addr) {
+        perror("diff_host: mmap");
+        exit(2);
+    }
+    return p;
+}
+
+static int read_full(void *buf, size_t len)
+{
+    uint8_t *p = buf;
+    while (len) {
+        ssize_t n = read(0, p, len);
+        if (n <= 0) {
+            return 0;
+        }
+        p += n;
+        len -= n;
+    }
+    return 1;
+}
+
+static void write_full(const void *buf, size_t len)
+{
+    const uint8_t *p = buf;
+    while (len) {
+        ssize_t n = write(1, p, len);
+        if (n <= 0) {
+            exit(3);
+        }
+        p += n;
+        len -= n;
+    }
+}
+
+int main(void)
+{
+    uint8_t *data = map_at(DIFF_DATA_ADDR, PROT_READ | PROT_WRITE);
+    uint8_t *code = map_at(DIFF_CODE_ADDR, PROT_READ | PROT_WRITE | PROT_EXEC);
+    uint8_t *stack = map_at(DIFF_STACK_ADDR, PROT_READ | PROT_WRITE);
+    static uint8_t altstack[65536];
+    stack_t ss = {.ss_sp = altstack, .ss_size = sizeof(altstack)};
+    sigaltstack(&ss, NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_fault;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigaction(SIGFPE, &sa, NULL);
+    sigaction(SIGILL, &sa, NULL);
+    sigaction(SIGSEGV, &sa, NULL);
+    sigaction(SIGBUS, &sa, NULL);
+    sigaction(SIGTRAP, &sa, NULL);
+
+    DiffIn in;
+    DiffOut out;
+    while (read_full(&in, sizeof(in))) {
+        memcpy(code, in.code, in.code_len);
+        /* jmp *diff_ret_addr */
+        code[in.code_len] = 0xFF;
+        code[in.code_len + 1] = 0x25;
+        uint32_t slot = (uint32_t)(uintptr_t)&diff_ret_addr;
+        memcpy(code + in.code_len + 2, &slot, 4);
+        memcpy(data, in.data, DIFF_MEM_SIZE);
+        memcpy(stack + (DIFF_STACK_CMP - DIFF_STACK_ADDR), in.stack,
+               DIFF_MEM_SIZE);
+        memcpy(diff_in_regs, in.regs, 32);
+        diff_in_regs[8] = in.eflags;
+        memset(&out, 0, sizeof(out));
+        int sig = sigsetjmp(fault_env, 1);
+        if (sig == 0) {
+            diff_run_native();
+            memcpy(out.regs, diff_out_regs, 32);
+            out.eflags = diff_out_regs[8];
+            out.fault = DIFF_FAULT_NONE;
+        } else {
+            out.fault = sig == SIGFPE   ? DIFF_FAULT_DE
+                        : sig == SIGILL ? DIFF_FAULT_UD
+                                        : DIFF_FAULT_OTHER;
+        }
+        memcpy(out.data, data, DIFF_MEM_SIZE);
+        memcpy(out.stack, stack + (DIFF_STACK_CMP - DIFF_STACK_ADDR),
+               DIFF_MEM_SIZE);
+        write_full(&out, sizeof(out));
+    }
+    return 0;
+}
