@@ -11,9 +11,9 @@
 
 #include <string.h>
 
-#define PC_LOW_RAM 0xA0000u     /* 640 KiB */
-#define PC_HIGH_RAM 0x100000u   /* 1 MiB */
-#define PC_NIC_IO_BASE 0xC000u  /* BAR0 of adapter n: 0xC000 + 0x100 n */
+#define PC_LOW_RAM      0xA0000u    /* 640 KiB */
+#define PC_HIGH_RAM     0x100000u   /* 1 MiB */
+#define PC_NIC_IO_BASE  0xC000u     /* BAR0 of adapter n: 0xC000 + 0x100 n */
 #define PC_NIC_MEM_BASE 0xFEBF0000u /* BAR1: + 0x1000 n */
 /* Host I/O is polled at least this often while the CPU is busy. */
 #define PC_POLL_INTERVAL_NS 1000000
@@ -65,8 +65,8 @@ static void pc_sys_a20(void *opaque, bool enabled)
 static bool pc_add_nic(Pc *pc, int n, GError **errp)
 {
     int slot = PC_NIC_FIRST_SLOT + n;
-    Tulip *t = tulip_create(pc->pci, slot, pc->clock, NULL, &pc->cfg.nic[n],
-                            errp);
+    Tulip *t =
+        tulip_create(pc->pci, slot, pc->clock, NULL, &pc->cfg.nic[n], errp);
     if (!t) {
         return false;
     }

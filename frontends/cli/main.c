@@ -26,7 +26,7 @@
 
 /* Fast-boot command line for the default guest (pc-platform.md 3.10). */
 #define DEFAULT_APPEND                                                         \
-    "console=ttyS0 acpi=off noapic nolapic cryptomgr.notests noisapnp "       \
+    "console=ttyS0 acpi=off noapic nolapic cryptomgr.notests noisapnp "        \
     "pnpbios=off tsc=reliable rdinit=/init"
 
 typedef struct App {
@@ -58,8 +58,7 @@ static gboolean stdin_ready(gint fd, GIOCondition cond, gpointer opaque);
 /* Push console input into the UART; keep what does not fit. */
 static void serial_push_pending(App *app)
 {
-    size_t n = uart_receive(&app->pc->com1, app->pending_in,
-                            app->pending_len);
+    size_t n = uart_receive(&app->pc->com1, app->pending_in, app->pending_len);
     memmove(app->pending_in, app->pending_in + n, app->pending_len - n);
     app->pending_len -= n;
     if (!app->pending_len && !app->stdin_watch) {
@@ -170,11 +169,10 @@ static bool app_boot(App *app, GError **errp)
     } else {
         kernel = guest_file("vmlinuz");
         initrd = guest_file("initrd.img");
-        append = g_strdup_printf("%s tsc_early_khz=%" G_GUINT64_FORMAT "%s%s",
-                                 DEFAULT_APPEND,
-                                 clock_freq(app->pc->clock) / 1000,
-                                 c->append_given ? " " : "",
-                                 c->append_given ? c->append : "");
+        append = g_strdup_printf(
+            "%s tsc_early_khz=%" G_GUINT64_FORMAT "%s%s", DEFAULT_APPEND,
+            clock_freq(app->pc->clock) / 1000, c->append_given ? " " : "",
+            c->append_given ? c->append : "");
         if (!g_file_test(kernel, G_FILE_TEST_EXISTS)) {
             g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
                         "the default guest is missing (%s): run "
@@ -218,22 +216,21 @@ static bool app_build(App *app, GError **errp)
     for (int n = 0; n < app->n_nics; n++) {
         app->att[n] = net_attachment_new(&env, &c->nic[n], (unsigned)n, errp);
         if (!app->att[n]) {
-            g_prefix_error(errp, "-nic %s: ",
-                           c->nic_spec[n] ? c->nic_spec[n] : "user");
+            g_prefix_error(
+                errp, "-nic %s: ", c->nic_spec[n] ? c->nic_spec[n] : "user");
             return false;
         }
         tulip_config_default(&pcfg.nic[n]);
-        if (!tulip_parse_model(c->nic[n].model[0] ? c->nic[n].model
-                                                  : "dc21140",
+        if (!tulip_parse_model(c->nic[n].model[0] ? c->nic[n].model : "dc21140",
                                &pcfg.nic[n].model, errp)) {
-            g_prefix_error(errp, "-nic %s: ", c->nic_spec[n] ? c->nic_spec[n]
-                                                             : "user");
+            g_prefix_error(
+                errp, "-nic %s: ", c->nic_spec[n] ? c->nic_spec[n] : "user");
             return false;
         }
         memcpy(pcfg.nic[n].mac, net_attachment_mac(app->att[n]), 6);
         pcfg.nic[n].rate_mbps = (unsigned)(c->nic[n].rate_bps / 1000000u);
-        pcfg.nic[n].link_up = c->nic[n].link_up &&
-                              c->nic[n].type != NET_BACKEND_NONE;
+        pcfg.nic[n].link_up =
+            c->nic[n].link_up && c->nic[n].type != NET_BACKEND_NONE;
     }
     app->pc = pc_new(&pcfg, errp);
     if (!app->pc) {
@@ -256,9 +253,8 @@ static bool app_open_serial(App *app, GError **errp)
     if (s == CLI_SERIAL_FILE) {
         app->serial_out = fopen(c->serial_path, "w");
         if (!app->serial_out) {
-            g_set_error(errp, EMU_ERROR, EMU_ERROR_HOST,
-                        "-serial file:%s: %s", c->serial_path,
-                        g_strerror(errno));
+            g_set_error(errp, EMU_ERROR, EMU_ERROR_HOST, "-serial file:%s: %s",
+                        c->serial_path, g_strerror(errno));
             return false;
         }
     } else if (s == CLI_SERIAL_STDIO) {

@@ -37,15 +37,15 @@
 #include "devices/uart.h"
 #include "net/port.h"
 
-#define PC_MAX_NICS 4
+#define PC_MAX_NICS       4
 #define PC_NIC_FIRST_SLOT 3
 #define PC_DEFAULT_CPU_HZ 200000000u
 
 typedef struct PcConfig {
-    Clock *clock;      /* NULL: the machine makes (and owns) one */
-    uint64_t ram_size; /* bytes, multiple of 4 KiB, >= 2 MiB */
-    uint64_t cpu_hz;   /* nominal clock and TSC rate (0: default) */
-    int64_t rtc_start; /* RTC time at power-on, seconds since 1970 */
+    Clock *clock;       /* NULL: the machine makes (and owns) one */
+    uint64_t ram_size;  /* bytes, multiple of 4 KiB, >= 2 MiB */
+    uint64_t cpu_hz;    /* nominal clock and TSC rate (0: default) */
+    int64_t rtc_start;  /* RTC time at power-on, seconds since 1970 */
     UartBackend serial; /* COM1's far end */
     int n_nics;
     TulipConfig nic[PC_MAX_NICS];
@@ -53,9 +53,9 @@ typedef struct PcConfig {
 } PcConfig;
 
 typedef enum PcExit {
-    PC_EXIT_QUIT,     /* pc_request_quit() */
-    PC_EXIT_RESET,    /* the guest reset the machine */
-    PC_EXIT_LIMIT,    /* pc_run_for() reached its cycle */
+    PC_EXIT_QUIT,  /* pc_request_quit() */
+    PC_EXIT_RESET, /* the guest reset the machine */
+    PC_EXIT_LIMIT, /* pc_run_for() reached its cycle */
 } PcExit;
 
 typedef struct Pc {
