@@ -997,6 +997,8 @@ static void tulip_reset_csrs(Tulip *s)
     s->gpt_count = 0;
     s->gpt_con = false;
     s->gpt_tick_ns = GPT_TICK_10M_NS;
+    /* HP/HO/IF read 0 after reset; the table RAM itself is not cleared. */
+    s->filter.mode = TULIP_FILTER_PERFECT;
     tulip_srom_pins(&s->srom, false, false, false, false);
     tulip_mii_pins(&s->mii, false, false, true);
 }

@@ -25,7 +25,7 @@ static ssize_t recorder_receive(NetPort *self, const uint8_t *frame, size_t len)
     GByteArray *copy;
 
     if (r->refuse) {
-        return 0;
+        return 0; /* the layer holds it; set_refuse(false) flushes */
     }
     if (r->frames->len >= r->max_frames) {
         g_ptr_array_remove_index(r->frames, 0);
@@ -144,6 +144,11 @@ struct NetLoopPair {
     uint64_t carried[2];
 };
 
+/*
+ * A frame entering one end leaves through the other.  Backpressure stays
+ * with the far receiver: if it refuses, the layer queues the frame there
+ * (bounded), so this end reports it consumed.
+ */
 static ssize_t pair_receive(NetPort *self, const uint8_t *frame, size_t len)
 {
     NetLoopPair *p = self->opaque;

@@ -42,8 +42,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t frame[1600];
     bool link = true;
 
+    TulipConfig cfg;
+    static const unsigned rates[3] = {0, 10, 100};
+    unsigned setup = take(&c, 1);
+
+    /* the first byte picks the board and the pacing */
     log_set_enabled(0);
-    tm = tm_new(NULL);
+    tulip_config_default(&cfg);
+    cfg.rate_mbps = rates[setup % 3];
+    cfg.model = setup & 4 ? TULIP_MODEL_DC21140_GPR : TULIP_MODEL_DC21140;
+    tm = tm_new(&cfg);
     tm_probe(tm);
     for (unsigned steps = 0; c.left && steps < 4096; steps++) {
         unsigned op = take(&c, 1) % 9;

@@ -21,8 +21,9 @@ Test(tulip_fuzz, seeded_command_streams_run_clean)
             buf[i] = (uint8_t)g_rand_int(r);
         }
         /* start most inputs from an opened NIC */
+        buf[0] = (uint8_t)input; /* every board and pacing */
         if (input % 4) {
-            buf[0] = 8;
+            buf[1] = 8;
         }
         LLVMFuzzerTestOneInput(buf, len);
     }

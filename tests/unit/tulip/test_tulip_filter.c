@@ -274,3 +274,16 @@ Test(tulip_filter, setup_frame_with_ic_interrupts)
     cr_assert_eq(csr_r(tm, 5) & 1, 1, "TI");
     cr_assert_eq(net_recorder_count(tm->wire), 0, "never on the wire");
 }
+
+Test(tulip_filter, software_reset_clears_the_mode_bits)
+{
+    uint8_t table[192];
+    uint8_t mcast[1][6];
+    memcpy(mcast[0], mc1, 6);
+    drv_table_hash(table, mcast, 1, mac);
+    load(table, FT0);
+    cr_assert_eq(csr_r(tm, 6) & 0x15, 0x1);
+    csr_w(tm, 0, 1);
+    tm_step_ns(tm, 10000);
+    cr_assert_eq(csr_r(tm, 6), 0x32000040u);
+}
