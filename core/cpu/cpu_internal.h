@@ -20,7 +20,7 @@
 #include "emu/cpu.h"
 #include "emu/x87.h"
 
-#define TLB_BITS 9
+#define TLB_BITS 10
 #define TLB_SIZE (1u << TLB_BITS)
 #define TLB_NONE 1u /* never equals a page-aligned tag */
 /* RAM is at most 0xFFFFF000 bytes, so no cached instruction lives here. */
@@ -133,6 +133,9 @@ struct Cpu {
     DInsn *icache;      /* ICACHE_SIZE entries */
     DInsn scratch;      /* an instruction that is not cached */
     uint32_t *code_map; /* per RAM page: 128-byte chunks with cached code */
+    /* last RAM window hit by a physical access (mmu.c phys_ram) */
+    uint32_t win_lo, win_len;
+    uint64_t win_delta;
     uint64_t icache_flushes;
 
     /* Instruction being executed. */

@@ -32,10 +32,28 @@ typedef struct Xlat {
     bool large;
 } Xlat;
 
+/* Physical address to RAM offset, remembering the last RAM window seen
+ * (page tables and most code live in one window). */
+static bool phys_ram(Cpu *c, uint32_t addr, uint64_t *off, uint64_t *end)
+{
+    if (addr - c->win_lo < c->win_len) {
+        *off = addr + c->win_delta;
+        *end = (uint64_t)c->win_lo + c->win_len;
+        return true;
+    }
+    if (!mem_phys_to_ram(c->mem, addr, off, end)) {
+        return false;
+    }
+    c->win_lo = addr & ~0xFFFu;
+    c->win_len = (uint32_t)(*end - c->win_lo);
+    c->win_delta = *off - addr;
+    return true;
+}
+
 static uint32_t phys_read32(Cpu *c, uint32_t addr)
 {
-    uint64_t off;
-    if (mem_phys_to_ram(c->mem, addr, &off, NULL) && off + 4 <= c->ram_size) {
+    uint64_t off, end;
+    if (phys_ram(c, addr, &off, &end) && off + 4 <= c->ram_size) {
         return ld_le(c->ram + off, 4);
     }
     return mem_read(c->mem, addr, 4);
@@ -43,8 +61,8 @@ static uint32_t phys_read32(Cpu *c, uint32_t addr)
 
 static void phys_write32(Cpu *c, uint32_t addr, uint32_t val)
 {
-    uint64_t off;
-    if (mem_phys_to_ram(c->mem, addr, &off, NULL) && off + 4 <= c->ram_size) {
+    uint64_t off, end;
+    if (phys_ram(c, addr, &off, &end) && off + 4 <= c->ram_size) {
         st_le(c->ram + off, val, 4);
         return;
     }
@@ -157,7 +175,7 @@ bool cpu_translate(Cpu *c, uint32_t lin, uint32_t *phys)
 static uint8_t *host_page(Cpu *c, uint32_t phys, bool *read_only)
 {
     uint64_t off, end;
-    if (mem_phys_to_ram(c->mem, phys, &off, &end) &&
+    if (phys_ram(c, phys, &off, &end) &&
         (uint64_t)phys + MEM_PAGE_SIZE <= end) {
         *read_only = false;
         return c->ram + off;
@@ -295,7 +313,14 @@ static uint8_t *fetch_page_setup(Cpu *c, uint32_t eip, uint32_t *phys)
         cpu_raise(c, CPU_EXC_GP, 0);
     }
     uint32_t lin = cs->base + eip;
-    uint8_t *host = xlat_fill(c, lin, false, phys);
+    const TlbEntry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
+    uint8_t *host;
+    if (e->tag_r == (lin & ~0xFFFu)) {
+        host = (uint8_t *)(e->addend + (lin & ~0xFFFu));
+        *phys = e->phys | (lin & 0xFFF);
+    } else {
+        host = xlat_fill(c, lin, false, phys);
+    }
     if (!host) {
         return NULL;
     }
