@@ -7,6 +7,11 @@
  * registers), exec.c (decoder and instruction semantics), fpu.c (glue to
  * the x87).
  *
+ * Guest memory: two direct-mapped TLBs (CPL 3 and CPL 0-2) map linear
+ * pages to host pointers; the access fast path is one compare.  Pages
+ * holding cached instructions are written through a medium path (tag_wc)
+ * that drops the stale instructions first.
+ *
  * Faults unwind with longjmp to the run loop, which restores EIP and ESP
  * to their values at the start of the instruction and delivers the
  * exception.  Instructions therefore perform every access that can fault

@@ -9,6 +9,15 @@
  * read, modified and written are first translated for writing, so a
  * faulting write cannot leave flags or registers half updated.
  *
+ * Speed: at decode time the hottest 32-bit forms get a specialised
+ * handler (DInsn.fast); the execution loop is threaded (each handler
+ * dispatches the next instruction itself) and a sequential instruction in
+ * the same page is found in the next cache slot without a lookup.  All
+ * other forms run through the generic switch (exec_insn), which is the
+ * reference the fast handlers must agree with; the differential tests
+ * exercise both.  Code pages are tracked in 128-byte chunks so stores to
+ * data sharing a page with code do not throw the code away.
+ *
  * Not modelled: the trap flag (single-step), debug breakpoints, alignment
  * checks, MMX/SSE and anything else beyond the i586 integer set (#UD).
  */
