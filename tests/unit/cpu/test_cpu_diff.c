@@ -125,6 +125,11 @@ static unsigned any_reg(Gen *g)
 
 static void prefix(Gen *g, unsigned size)
 {
+    /* now and then a segment override: ES/SS/DS are flat on both sides */
+    if (rnd_below(g->r, 8) == 0) {
+        static const uint8_t seg[] = {0x26, 0x36, 0x3E};
+        emit(g, seg[rnd_below(g->r, 3)]);
+    }
     if (size == 2) {
         emit(g, 0x66);
     }
