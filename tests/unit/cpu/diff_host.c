@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <asm/ldt.h>
+#include <sys/syscall.h>
 #include "diff_case.h"
 
 uint32_t diff_in_regs[9];
@@ -118,6 +120,25 @@ int main(void)
     sigaction(SIGSEGV, &sa, NULL);
     sigaction(SIGBUS, &sa, NULL);
     sigaction(SIGTRAP, &sa, NULL);
+
+    /* FS: a 16-bit-limit data segment based at the data window, for the
+     * 16-bit addressing cases (LDT entry 0, selector 7). */
+    struct user_desc ud = {
+        .entry_number = 0,
+        .base_addr = DIFF_DATA_ADDR,
+        .limit = 0xFFFF,
+        .seg_32bit = 1,
+        .contents = 0,
+        .read_exec_only = 0,
+        .limit_in_pages = 0,
+        .seg_not_present = 0,
+        .useable = 1,
+    };
+    if (syscall(SYS_modify_ldt, 1, &ud, sizeof(ud)) != 0) {
+        perror("diff_host: modify_ldt");
+        exit(2);
+    }
+    __asm__ volatile("movw $7, %%ax\n\tmovw %%ax, %%fs" ::: "eax");
 
     DiffIn in;
     DiffOut out;

@@ -958,6 +958,90 @@ static bool g_indirect(Gen *g)
     return true;
 }
 
+/*
+ * 16-bit addressing (67 prefix) through FS, which both sides set up as a
+ * data segment based at the data window (host: an LDT entry).  Register
+ * values are chosen so the 16-bit sum, wrapped, lands in the window.
+ */
+static bool g_addr16(Gen *g)
+{
+    static const uint8_t base16[8] = {3, 3, 5, 5, 6, 7, 5, 3};
+    static const int8_t index16[8] = {6, 7, 6, 7, -1, -1, -1, -1};
+    if (g->seq) {
+        return false;
+    }
+    unsigned rm = rnd_below(g->r, 8), mod = rnd_below(g->r, 3);
+    uint16_t target = (uint16_t)rnd_below(g->r, DIFF_MEM_SIZE - 8);
+    uint16_t sum = 0;
+    uint32_t disp = 0;
+    unsigned b = base16[rm];
+    int ix = index16[rm];
+    bool disp_only = mod == 0 && rm == 6;
+    if (ix >= 0) {
+        uint16_t iv = (uint16_t)rnd(g->r);
+        g->in->regs[ix] = (g->in->regs[ix] & 0xFFFF0000u) | iv;
+        sum = iv;
+    }
+    if (mod == 1) {
+        disp = (uint32_t)(int8_t)rnd(g->r);
+    } else if (mod == 2 || disp_only) {
+        disp = rnd(g->r) & 0xFFFF;
+    }
+    if (disp_only) {
+        disp = target;
+    } else {
+        /* base register makes up the difference (mod 64 KiB) */
+        uint16_t bv = (uint16_t)(target - sum - disp);
+        g->in->regs[b] = (g->in->regs[b] & 0xFFFF0000u) | bv;
+    }
+    unsigned size = rnd_size(g);
+    unsigned reg = size == 1 ? 0 : dst_reg(g, size);
+    uint8_t op;
+    unsigned aop = 0;
+    switch (rnd_below(g->r, 4)) {
+    case 0:
+        op = size == 1 ? 0x8A : 0x8B;
+        break;
+    case 1:
+        op = size == 1 ? 0x88 : 0x89;
+        break;
+    case 2:
+        aop = rnd_below(g->r, 8);
+        if ((aop == 2 || aop == 3) && !can_read(g, F_CF)) {
+            return false;
+        }
+        op = (uint8_t)(aop << 3 | (size == 1 ? 0 : 1));
+        fl(g, F_ALL & ~alu_flags_undef(aop), alu_flags_undef(aop));
+        break;
+    default:
+        op = 0x8D; /* LEA: the 16-bit address itself */
+        if (size == 1) {
+            size = 2;
+            reg = dst_reg(g, 2);
+        }
+        break;
+    }
+    if (op != 0x8D) {
+        emit(g, 0x64); /* FS */
+    }
+    if (size == 2) {
+        emit(g, 0x66);
+    }
+    emit(g, 0x67);
+    emit(g, op);
+    emit(g, (uint8_t)(mod << 6 | reg << 3 | rm));
+    if (mod == 1) {
+        emit(g, (uint8_t)disp);
+    } else if (mod == 2 || disp_only) {
+        emit(g, (uint8_t)disp);
+        emit(g, (uint8_t)(disp >> 8));
+    }
+    /* the instruction may have changed BX: restore EBX for the harness */
+    emit(g, 0xBB);
+    emit32(g, DIFF_DATA_ADDR);
+    return true;
+}
+
 typedef bool (*GenFn)(Gen *g);
 
 typedef struct Form {
@@ -996,6 +1080,7 @@ static const Form forms[] = {
     {"bcd", g_bcd, 6, true},
     {"misc", g_misc, 4, true},
     {"indirect", g_indirect, 3, true},
+    {"addr16", g_addr16, 8, false},
 };
 
 static void init_case(Gen *g, DiffIn *in, Rng *r)
@@ -1088,6 +1173,11 @@ static void emu_run(TestVm *vm, const DiffIn *in, DiffOut *out)
     s.gdt_limit = 31;
     s.idt_base = 0x1000;
     s.idt_limit = 32 * 8 - 1;
+    /* FS as the host helper sets it up (see g_addr16) */
+    s.seg[CPU_FS].sel = 7;
+    s.seg[CPU_FS].base = DIFF_DATA_ADDR;
+    s.seg[CPU_FS].limit = 0xFFFF;
+    s.seg[CPU_FS].flags = 0x40F300; /* P, DPL 3, data RW accessed, B */
     cpu_set_state(vm->cpu, &s);
     CpuStop st = vm_run(vm, 100000);
     cr_assert_eq(st, CPU_STOP_HALT, "case did not end in HLT");
