@@ -94,6 +94,7 @@ void cpu_reset(Cpu *c)
     c->delivering = -1;
     c->check_intr = true;
     cpu_set_cpl(c, 0);
+    c->tlb_epoch = TLB_EPOCH_MAX; /* the flush below clears everything */
     cpu_tlb_flush(c, false);
     for (int s = 0; s < 6; s++) {
         cpu_seg_update(c, s);

@@ -27,15 +27,21 @@
 
 #define TLB_BITS 10
 #define TLB_SIZE (1u << TLB_BITS)
-#define TLB_NONE 1u /* never equals a page-aligned tag */
+#define TLB_NONE 1u /* never equals a page-aligned address */
+/*
+ * TLB tags are "linear page | epoch" with epoch 1..TLB_EPOCH_MAX; a flush
+ * just moves to the next epoch (O(1)), so tag 0 is never current.
+ */
+#define TLB_INVALID   0u
+#define TLB_EPOCH_MAX 0xFFFu
 /* RAM is at most 0xFFFFF000 bytes, so no cached instruction lives here. */
 #define FETCH_NOT_RAM 0xFFFFF000u
 
 /* One direct-mapped TLB entry: tags are linear page addresses. */
 typedef struct TlbEntry {
-    uint32_t tag_r;   /* page readable (and executable) through host ptr */
-    uint32_t tag_w;   /* page writable through host ptr */
-    uint32_t tag_wc;  /* writable, but holds cached code: check chunks */
+    uint32_t tag_r;   /* page | epoch: readable (and executable) via addend */
+    uint32_t tag_w;   /* page | epoch: writable via addend */
+    uint32_t tag_wc;  /* page | epoch: writable, but holds cached code */
     uintptr_t addend; /* host address = addend + linear address */
     uint32_t phys;    /* physical page */
     uint32_t ram;     /* RAM offset of the page, TLB_NONE if not RAM */
@@ -124,6 +130,8 @@ struct Cpu {
     bool pe;            /* CR0.PE */
     bool paging;        /* CR0.PG */
     TlbEntry *tlb;      /* tlb_user or tlb_sup for the current CPL */
+    uint32_t tlb_epoch; /* current TLB epoch (low bits of valid tags) */
+    bool tlb_globals;   /* some entry is global (CR3 loads must keep it) */
     bool tlb_has_large; /* some entry came from a 4 MiB page */
 
     /* Segment accesses: one range check on the fast path. */
@@ -278,7 +286,7 @@ static inline G_GNUC_UNUSED __attribute__((always_inline)) uint32_t
 lin_read(Cpu *c, uint32_t lin, unsigned size)
 {
     const TlbEntry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
-    if (G_LIKELY(e->tag_r == (lin & ~0xFFFu) &&
+    if (G_LIKELY(e->tag_r == ((lin & ~0xFFFu) | c->tlb_epoch) &&
                  (lin & 0xFFF) <= 0x1000 - size)) {
         return ld_le((const uint8_t *)(e->addend + lin), size);
     }
@@ -289,7 +297,7 @@ static inline G_GNUC_UNUSED __attribute__((always_inline)) void
 lin_write(Cpu *c, uint32_t lin, uint32_t val, unsigned size)
 {
     const TlbEntry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
-    if (G_LIKELY(e->tag_w == (lin & ~0xFFFu) &&
+    if (G_LIKELY(e->tag_w == ((lin & ~0xFFFu) | c->tlb_epoch) &&
                  (lin & 0xFFF) <= 0x1000 - size)) {
         st_le((uint8_t *)(e->addend + lin), val, size);
         return;

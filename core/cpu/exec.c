@@ -138,7 +138,8 @@ static inline uint32_t rmw_rd(Cpu *c, const Dec *d, unsigned size,
     uint32_t a = seg_lin(c, d->eseg, d->ea, size, true);
     *lin = a;
     const TlbEntry *e = &c->tlb[(a >> 12) & (TLB_SIZE - 1)];
-    if (G_LIKELY(e->tag_w == (a & ~0xFFFu) && (a & 0xFFF) <= 0x1000 - size)) {
+    if (G_LIKELY(e->tag_w == ((a & ~0xFFFu) | c->tlb_epoch) &&
+                 (a & 0xFFF) <= 0x1000 - size)) {
         return ld_le((const uint8_t *)(e->addend + a), size);
     }
     cpu_lin_probe(c, a, size, true);
@@ -2340,8 +2341,8 @@ static void tlb_set_code(Cpu *c, uint32_t ram_page, bool code)
     for (int k = 0; k < 2; k++) {
         for (unsigned i = 0; i < TLB_SIZE; i++) {
             TlbEntry *e = &t[k][i];
-            if (e->ram == ram && e->tag_wc != TLB_NONE) {
-                e->tag_w = code ? TLB_NONE : e->tag_wc;
+            if (e->ram == ram && e->tag_wc != TLB_INVALID) {
+                e->tag_w = code ? TLB_INVALID : e->tag_wc;
             }
         }
     }
