@@ -269,3 +269,12 @@ Test(cpu_system, post_codes_are_traced_with_trace_post)
     g_string_free(out, TRUE);
     vm_free(vm);
 }
+
+Test(cpu_system, every_cr3_load_and_invlpg_drops_stale_translations)
+{
+    TestVm *vm = boot("sys_tlbflush");
+    cr_assert_eq(vm_run(vm, 10000000), CPU_STOP_HALT);
+    cr_assert_eq(vm->nreports, 1);
+    cr_expect_eq(vm->reports[0], 0, "%u stale reads", vm->reports[0]);
+    vm_free(vm);
+}
