@@ -283,9 +283,6 @@ static bool g_grp3(Gen *g)
     if (g->seq && op >= 6) {
         return false; /* #DE ends a sequence */
     }
-    if (op >= 4 && size == 1) {
-        /* results land in AX / EDX:EAX: AH may be overwritten */
-    }
     prefix(g, size);
     emit(g, size == 1 ? 0xF6 : 0xF7);
     bool mem = rnd_below(g->r, 2);
@@ -342,8 +339,6 @@ static bool g_shift(Gen *g)
         return true;
     }
     if (op < 4) { /* rotates: CF, OF only */
-        unsigned eff = op < 2 ? cnt : cnt % (bits + 1);
-        (void)eff;
         fl(g, F_CF | (cnt == 1 ? F_OF : 0), cnt == 1 ? 0 : F_OF);
         return true;
     }
