@@ -18,8 +18,9 @@
  * exercise both.  Code pages are tracked in 128-byte chunks so stores to
  * data sharing a page with code do not throw the code away.
  *
- * Not modelled: the trap flag (single-step), debug breakpoints, alignment
- * checks, MMX/SSE and anything else beyond the i586 integer set (#UD).
+ * Not modelled: debug breakpoints (DR0-DR3), alignment checks, MMX/SSE and
+ * anything else beyond the i586 integer set (#UD).  Single-step (TF) is
+ * handled by the run loop in cpu.c.
  */
 #include "cpu_internal.h"
 #include "emu/log.h"

@@ -278,3 +278,16 @@ Test(cpu_system, every_cr3_load_and_invlpg_drops_stale_translations)
     cr_expect_eq(vm->reports[0], 0, "%u stale reads", vm->reports[0]);
     vm_free(vm);
 }
+
+Test(cpu_system, trap_flag_single_steps_with_db_after_each_instruction)
+{
+    TestVm *vm = boot("sys_step");
+    cr_assert_eq(vm_run(vm, 100000), CPU_STOP_HALT);
+    uint32_t *r = vm->reports;
+    cr_assert_eq(vm->nreports, 7);
+    cr_expect_eq(r[3], 3, "steps");
+    cr_expect_eq(r[0], r[4], "first trap must follow the first NOP");
+    cr_expect_eq(r[1], r[5]);
+    cr_expect_eq(r[2], r[6]);
+    vm_free(vm);
+}
