@@ -151,17 +151,20 @@ Test(cpu_system, code_modified_after_running_executes_new_bytes)
 {
     TestVm *vm = boot("sys_smc");
     cr_assert_eq(vm_run(vm, 20000), CPU_STOP_LIMIT);
-    cr_assert_eq(vm->nreports, 4);
+    cr_assert_eq(vm->nreports, 6);
     cr_expect_eq(vm->reports[0], 0x11111111);
     cr_expect_eq(vm->reports[1], 0x22222222, "stale code after a store");
     cr_expect_eq(vm->reports[2], 0x55, "next instruction not refetched");
-    uint32_t imm_addr = vm->reports[3];
+    cr_expect_eq(vm->reports[3], 0x11223344);
+    cr_expect_eq(vm->reports[4], 0x55663344,
+                 "instruction straddling code chunks kept stale bytes");
+    uint32_t imm_addr = vm->reports[5];
     /* the guest spins on its own code; a device rewrites it */
     uint32_t v = 0x12345678;
     cr_assert(mem_dma_write(vm->mem, imm_addr, &v, 4));
     cr_assert_eq(vm_run(vm, 20000), CPU_STOP_HALT);
-    cr_assert_eq(vm->nreports, 5);
-    cr_expect_eq(vm->reports[4], 0x12345678, "stale code after DMA");
+    cr_assert_eq(vm->nreports, 7);
+    cr_expect_eq(vm->reports[6], 0x12345678, "stale code after DMA");
     vm_free(vm);
 }
 
