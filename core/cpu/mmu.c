@@ -435,15 +435,21 @@ void cpu_tlb_flush_page(Cpu *c, uint32_t lin)
 
 uint32_t cpu_sys_read(Cpu *c, uint32_t lin, unsigned size)
 {
+    Xlat x;
+    bool ro;
+    if ((lin & 0xFFF) <= 0x1000 - size) {
+        walk(c, lin, false, false, true, &x);
+        uint8_t *h = host_page(c, x.phys, &ro);
+        return h ? ld_le(h + (lin & 0xFFF), size)
+                 : mem_read(c->mem, x.phys | (lin & 0xFFF), size);
+    }
     uint32_t v = 0;
     for (unsigned i = 0; i < size; i++) {
-        Xlat x;
         uint32_t a = lin + i;
         walk(c, a, false, false, true, &x);
-        uint32_t phys = x.phys | (a & 0xFFF);
-        bool ro;
         uint8_t *h = host_page(c, x.phys, &ro);
-        uint32_t b = h ? h[a & 0xFFF] : mem_read(c->mem, phys, 1);
+        uint32_t b =
+            h ? h[a & 0xFFF] : mem_read(c->mem, x.phys | (a & 0xFFF), 1);
         v |= b << (8 * i);
     }
     return v;
@@ -452,6 +458,19 @@ uint32_t cpu_sys_read(Cpu *c, uint32_t lin, unsigned size)
 void cpu_sys_write(Cpu *c, uint32_t lin, uint32_t val, unsigned size)
 {
     Xlat x;
+    bool ro;
+    if ((lin & 0xFFF) <= 0x1000 - size) {
+        walk(c, lin, true, false, true, &x);
+        uint8_t *h = host_page(c, x.phys, &ro);
+        if (h && !ro && h >= c->ram && h < c->ram + c->ram_size) {
+            cpu_code_write(c, (uint32_t)(h - c->ram) + (lin & 0xFFF), size);
+            st_le(h + (lin & 0xFFF), val, size);
+        } else {
+            mem_write(c->mem, x.phys | (lin & 0xFFF), val, size);
+        }
+        return;
+    }
+    /* across pages: both translations first, then the bytes */
     walk(c, lin, true, false, true, &x);
     walk(c, lin + size - 1, true, false, true, &x);
     for (unsigned i = 0; i < size; i++) {
