@@ -94,6 +94,7 @@ void cpu_reset(Cpu *c)
     c->delivering = -1;
     c->check_intr = true;
     cpu_set_cpl(c, 0);
+    c->tlb_epoch = TLB_EPOCH_MAX; /* the flush below clears everything */
     cpu_tlb_flush(c, false);
     for (int s = 0; s < 6; s++) {
         cpu_seg_update(c, s);
@@ -247,6 +248,20 @@ static void take_interrupt(Cpu *c)
     c->delivering = -1;
 }
 
+/* #DB after an instruction that started with TF=1 (a trap: EIP is the
+ * next instruction).  An instruction that faulted never gets here. */
+static void single_step_trap(Cpu *c)
+{
+    c->dr[6] |= 0x4000; /* BS */
+    c->insn_eip = c->eip;
+    c->insn_esp = c->g.r[CPU_ESP];
+    c->exc_count++;
+    c->last_exc = CPU_EXC_DB;
+    c->delivering = CPU_EXC_DB;
+    cpu_deliver(c, CPU_EXC_DB, false, 0, false, c->eip);
+    c->delivering = -1;
+}
+
 CpuStop cpu_run(Cpu *c, uint64_t until_cycle)
 {
     if (c->shutdown) {
@@ -293,6 +308,15 @@ CpuStop cpu_run(Cpu *c, uint64_t until_cycle)
         }
         if (G_UNLIKELY(c->cycles_left == 0)) {
             break;
+        }
+        if (G_UNLIKELY(c->eflags & CPU_FLAG_TF)) {
+            /* single-step: one instruction, then the #DB trap */
+            c->check_intr = true;
+            cpu_exec_loop(c, true);
+            if (c->eflags & CPU_FLAG_TF) {
+                single_step_trap(c);
+            }
+            continue;
         }
         cpu_exec_loop(c, single);
     }

@@ -4,8 +4,14 @@
  * Layout: cpu.c (lifecycle, run loop, interrupts), mmu.c (software TLB,
  * page walks, linear and segmented accesses), flags.c (lazy EFLAGS),
  * system.c (descriptors, exceptions, privilege transitions, control
- * registers), exec.c (decoder and instruction semantics), fpu.c (glue to
- * the x87).
+ * registers), decode.c (decoder), icache.c (decoded-instruction cache and
+ * its invalidation), exec.c (instruction semantics and the execution
+ * loop), fpu.c (glue to the x87).
+ *
+ * Guest memory: two direct-mapped TLBs (CPL 3 and CPL 0-2) map linear
+ * pages to host pointers; the access fast path is one compare.  Pages
+ * holding cached instructions are written through a medium path (tag_wc)
+ * that drops the stale instructions first.
  *
  * Faults unwind with longjmp to the run loop, which restores EIP and ESP
  * to their values at the start of the instruction and delivers the
@@ -20,17 +26,23 @@
 #include "emu/cpu.h"
 #include "emu/x87.h"
 
-#define TLB_BITS 9
+#define TLB_BITS 10
 #define TLB_SIZE (1u << TLB_BITS)
-#define TLB_NONE 1u /* never equals a page-aligned tag */
+#define TLB_NONE 1u /* never equals a page-aligned address */
+/*
+ * TLB tags are "linear page | epoch" with epoch 1..TLB_EPOCH_MAX; a flush
+ * just moves to the next epoch (O(1)), so tag 0 is never current.
+ */
+#define TLB_INVALID   0u
+#define TLB_EPOCH_MAX 0xFFFu
 /* RAM is at most 0xFFFFF000 bytes, so no cached instruction lives here. */
 #define FETCH_NOT_RAM 0xFFFFF000u
 
 /* One direct-mapped TLB entry: tags are linear page addresses. */
 typedef struct TlbEntry {
-    uint32_t tag_r;   /* page readable (and executable) through host ptr */
-    uint32_t tag_w;   /* page writable through host ptr */
-    uint32_t tag_wc;  /* writable, but holds cached code: check chunks */
+    uint32_t tag_r;   /* page | epoch: readable (and executable) via addend */
+    uint32_t tag_w;   /* page | epoch: writable via addend */
+    uint32_t tag_wc;  /* page | epoch: writable, but holds cached code */
     uintptr_t addend; /* host address = addend + linear address */
     uint32_t phys;    /* physical page */
     uint32_t ram;     /* RAM offset of the page, TLB_NONE if not RAM */
@@ -119,6 +131,8 @@ struct Cpu {
     bool pe;            /* CR0.PE */
     bool paging;        /* CR0.PG */
     TlbEntry *tlb;      /* tlb_user or tlb_sup for the current CPL */
+    uint32_t tlb_epoch; /* current TLB epoch (low bits of valid tags) */
+    bool tlb_globals;   /* some entry is global (CR3 loads must keep it) */
     bool tlb_has_large; /* some entry came from a 4 MiB page */
 
     /* Segment accesses: one range check on the fast path. */
@@ -133,6 +147,9 @@ struct Cpu {
     DInsn *icache;      /* ICACHE_SIZE entries */
     DInsn scratch;      /* an instruction that is not cached */
     uint32_t *code_map; /* per RAM page: 128-byte chunks with cached code */
+    /* last RAM window hit by a physical access (mmu.c phys_ram) */
+    uint32_t win_lo, win_len;
+    uint64_t win_delta;
     uint64_t icache_flushes;
 
     /* Instruction being executed. */
@@ -270,7 +287,7 @@ static inline G_GNUC_UNUSED __attribute__((always_inline)) uint32_t
 lin_read(Cpu *c, uint32_t lin, unsigned size)
 {
     const TlbEntry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
-    if (G_LIKELY(e->tag_r == (lin & ~0xFFFu) &&
+    if (G_LIKELY(e->tag_r == ((lin & ~0xFFFu) | c->tlb_epoch) &&
                  (lin & 0xFFF) <= 0x1000 - size)) {
         return ld_le((const uint8_t *)(e->addend + lin), size);
     }
@@ -281,7 +298,7 @@ static inline G_GNUC_UNUSED __attribute__((always_inline)) void
 lin_write(Cpu *c, uint32_t lin, uint32_t val, unsigned size)
 {
     const TlbEntry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
-    if (G_LIKELY(e->tag_w == (lin & ~0xFFFu) &&
+    if (G_LIKELY(e->tag_w == ((lin & ~0xFFFu) | c->tlb_epoch) &&
                  (lin & 0xFFF) <= 0x1000 - size)) {
         st_le((uint8_t *)(e->addend + lin), val, size);
         return;
@@ -384,6 +401,61 @@ static inline unsigned cpu_iopl(const Cpu *c)
 {
     return (c->eflags >> 12) & 3;
 }
+
+/* Specialised handlers for the hottest 32-bit forms (DInsn.fast). */
+enum {
+    FAST_NONE,
+    FAST_MOV_R_RM,      /* 8B */
+    FAST_MOV_RM_R,      /* 89 */
+    FAST_MOV_R8_RM8,    /* 8A */
+    FAST_MOV_RM8_R8,    /* 88 */
+    FAST_MOVZX8,        /* 0F B6 */
+    FAST_MOVZX16,       /* 0F B7 */
+    FAST_LEA,           /* 8D */
+    FAST_MOV_R_IMM,     /* B8+r */
+    FAST_MOV_RM_IMM,    /* C7 */
+    FAST_PUSH_R,        /* 50+r */
+    FAST_POP_R,         /* 58+r */
+    FAST_PUSH_IMM,      /* 68, 6A (imm already sign-extended at decode) */
+    FAST_INC_R,         /* 40+r */
+    FAST_DEC_R,         /* 48+r */
+    FAST_JCC,           /* 70-7F, 0F 80-8F; rel in disp */
+    FAST_JMP,           /* EB, E9 */
+    FAST_CALL,          /* E8 */
+    FAST_RET,           /* C3 */
+    FAST_TEST_RM_R,     /* 85 */
+    FAST_TEST8_IMM,     /* F6 /0 */
+    FAST_CMP8_IMM,      /* 80 /7 */
+    FAST_MOV_RM8_IMM,   /* C6 /0 */
+    FAST_TEST_EAX_IMM,  /* A9 */
+    FAST_IMUL_R_RM,     /* 0F AF */
+    FAST_SHIFT_I,       /* C1 /0 /1 /4 /5 /7 */
+    FAST_TEST8_RM_R,    /* 84 */
+    FAST_CMP8_RM_R,     /* 38 */
+    FAST_MOV_EAX_MOFFS, /* A1 */
+    FAST_MOV_MOFFS_EAX, /* A3 */
+    FAST_LEAVE,         /* C9 */
+    FAST_NOP,           /* 90 */
+    FAST_CALL_RM,       /* FF /2 */
+    FAST_JMP_RM,        /* FF /4 */
+    FAST_PUSH_RM,       /* FF /6 */
+    FAST_LODSB,         /* AC without REP */
+    FAST_SCASB,         /* AE without REP */
+    FAST_ALU_AL_I,      /* 04, 0C, ... 3C: +op */
+    FAST_ALU_EAX_I = FAST_ALU_AL_I + 8, /* 05, 0D, ... 3D: +op */
+    FAST_ALU_RM_R = FAST_ALU_EAX_I + 8, /* 01, 09, ... 39: +op */
+    FAST_ALU_R_RM = FAST_ALU_RM_R + 8,
+    FAST_ALU_RM_I = FAST_ALU_R_RM + 8, /* 81, 83: imm in disp2 */
+    FAST_END = FAST_ALU_RM_I + 8,
+};
+
+/* ---- decode.c ---- */
+void cpu_decode(Cpu *c, DInsn *di);
+void cpu_select_fast(DInsn *di);
+
+/* ---- icache.c ---- */
+/* Miss path of the instruction lookup: decode (and cache) CS:EIP. */
+const DInsn *cpu_lookup_slow(Cpu *c, uint32_t lin);
 
 /* ---- exec.c ---- */
 /* Execute instructions until the budget is used or check_intr is set

@@ -217,4 +217,7 @@ void cpu_write_eflags(Cpu *c, uint32_t val, uint32_t mask)
     if ((c->eflags & CPU_FLAG_IF) && !(old & CPU_FLAG_IF)) {
         c->check_intr = true;
     }
+    if (c->eflags & CPU_FLAG_TF) {
+        c->check_intr = true; /* cpu_run single-steps while TF is set */
+    }
 }

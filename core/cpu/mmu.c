@@ -32,10 +32,28 @@ typedef struct Xlat {
     bool large;
 } Xlat;
 
+/* Physical address to RAM offset, remembering the last RAM window seen
+ * (page tables and most code live in one window). */
+static bool phys_ram(Cpu *c, uint32_t addr, uint64_t *off, uint64_t *end)
+{
+    if (addr - c->win_lo < c->win_len) {
+        *off = addr + c->win_delta;
+        *end = (uint64_t)c->win_lo + c->win_len;
+        return true;
+    }
+    if (!mem_phys_to_ram(c->mem, addr, off, end)) {
+        return false;
+    }
+    c->win_lo = addr & ~0xFFFu;
+    c->win_len = (uint32_t)(*end - c->win_lo);
+    c->win_delta = *off - addr;
+    return true;
+}
+
 static uint32_t phys_read32(Cpu *c, uint32_t addr)
 {
-    uint64_t off;
-    if (mem_phys_to_ram(c->mem, addr, &off, NULL) && off + 4 <= c->ram_size) {
+    uint64_t off, end;
+    if (phys_ram(c, addr, &off, &end) && off + 4 <= c->ram_size) {
         return ld_le(c->ram + off, 4);
     }
     return mem_read(c->mem, addr, 4);
@@ -43,8 +61,8 @@ static uint32_t phys_read32(Cpu *c, uint32_t addr)
 
 static void phys_write32(Cpu *c, uint32_t addr, uint32_t val)
 {
-    uint64_t off;
-    if (mem_phys_to_ram(c->mem, addr, &off, NULL) && off + 4 <= c->ram_size) {
+    uint64_t off, end;
+    if (phys_ram(c, addr, &off, &end) && off + 4 <= c->ram_size) {
         st_le(c->ram + off, val, 4);
         return;
     }
@@ -157,7 +175,7 @@ bool cpu_translate(Cpu *c, uint32_t lin, uint32_t *phys)
 static uint8_t *host_page(Cpu *c, uint32_t phys, bool *read_only)
 {
     uint64_t off, end;
-    if (mem_phys_to_ram(c->mem, phys, &off, &end) &&
+    if (phys_ram(c, phys, &off, &end) &&
         (uint64_t)phys + MEM_PAGE_SIZE <= end) {
         *read_only = false;
         return c->ram + off;
@@ -193,17 +211,21 @@ static uint8_t *xlat_fill(Cpu *c, uint32_t lin, bool write, uint32_t *phys)
     bool code =
         in_ram && mem_page_has_code(c->mem, (uint32_t)((host - c->ram) >> 12));
     bool wr = x.writable && x.dirty && !ro;
-    e->tag_r = page;
+    uint32_t tag = page | c->tlb_epoch;
+    e->tag_r = tag;
     /* Pages with cached code are not written through the fast path: the
      * medium path (tag_wc) drops stale translations first. */
-    e->tag_w = (wr && !code) ? page : TLB_NONE;
-    e->tag_wc = wr ? page : TLB_NONE;
+    e->tag_w = (wr && !code) ? tag : TLB_INVALID;
+    e->tag_wc = wr ? tag : TLB_INVALID;
     e->ram = in_ram ? (uint32_t)(host - c->ram) : TLB_NONE;
     e->addend = (uintptr_t)host - page;
     e->phys = x.phys;
     e->global = x.global;
     if (x.large) {
         c->tlb_has_large = true;
+    }
+    if (x.global) {
+        c->tlb_globals = true;
     }
     if (write && ro) {
         return NULL; /* ROM: the bus drops the write */
@@ -234,7 +256,7 @@ uint32_t cpu_lin_read_slow(Cpu *c, uint32_t lin, unsigned size)
 void cpu_lin_write_slow(Cpu *c, uint32_t lin, uint32_t val, unsigned size)
 {
     const TlbEntry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
-    if (e->tag_wc == (lin & ~0xFFFu) && e->ram != TLB_NONE &&
+    if (e->tag_wc == ((lin & ~0xFFFu) | c->tlb_epoch) && e->ram != TLB_NONE &&
         (lin & 0xFFF) <= 0x1000 - size) {
         cpu_code_write(c, e->ram + (lin & 0xFFF), size);
         st_le((uint8_t *)(e->addend + lin), val, size);
@@ -274,7 +296,7 @@ void cpu_lin_probe(Cpu *c, uint32_t lin, unsigned len, bool write)
 uint8_t *cpu_lin_ptr(Cpu *c, uint32_t lin, bool write)
 {
     const TlbEntry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
-    uint32_t page = lin & ~0xFFFu;
+    uint32_t page = (lin & ~0xFFFu) | c->tlb_epoch;
     if ((write ? e->tag_w : e->tag_r) == page) {
         return (uint8_t *)(e->addend + lin);
     }
@@ -295,7 +317,14 @@ static uint8_t *fetch_page_setup(Cpu *c, uint32_t eip, uint32_t *phys)
         cpu_raise(c, CPU_EXC_GP, 0);
     }
     uint32_t lin = cs->base + eip;
-    uint8_t *host = xlat_fill(c, lin, false, phys);
+    const TlbEntry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
+    uint8_t *host;
+    if (e->tag_r == ((lin & ~0xFFFu) | c->tlb_epoch)) {
+        host = (uint8_t *)(e->addend + (lin & ~0xFFFu));
+        *phys = e->phys | (lin & 0xFFF);
+    } else {
+        host = xlat_fill(c, lin, false, phys);
+    }
     if (!host) {
         return NULL;
     }
@@ -333,24 +362,47 @@ uint8_t cpu_fetch_slow(Cpu *c)
     return host[phys & 0xFFF];
 }
 
+static void tlb_clear(Cpu *c)
+{
+    memset(c->tlb_user, 0, sizeof(c->tlb_user));
+    memset(c->tlb_sup, 0, sizeof(c->tlb_sup));
+    c->tlb_epoch = 1;
+    c->tlb_has_large = false;
+    c->tlb_globals = false;
+}
+
 void cpu_tlb_flush(Cpu *c, bool keep_global)
 {
-    for (unsigned i = 0; i < TLB_SIZE; i++) {
-        if (!keep_global || !c->tlb_user[i].global) {
-            c->tlb_user[i].tag_r = c->tlb_user[i].tag_w = TLB_NONE;
-            c->tlb_user[i].tag_wc = TLB_NONE;
-            c->tlb_user[i].global = false;
-        }
-        if (!keep_global || !c->tlb_sup[i].global) {
-            c->tlb_sup[i].tag_r = c->tlb_sup[i].tag_w = TLB_NONE;
-            c->tlb_sup[i].tag_wc = TLB_NONE;
-            c->tlb_sup[i].global = false;
-        }
-    }
-    if (!keep_global) {
-        c->tlb_has_large = false;
-    }
     c->fetch_page = TLB_NONE;
+    if (c->tlb_epoch >= TLB_EPOCH_MAX) {
+        /* out of epochs: one real clear (globals are refilled on use) */
+        tlb_clear(c);
+        return;
+    }
+    uint32_t old = c->tlb_epoch++;
+    if (!keep_global || !c->tlb_globals) {
+        if (!keep_global) {
+            c->tlb_has_large = false;
+            c->tlb_globals = false;
+        }
+        return;
+    }
+    /* Global entries survive: move them to the new epoch. */
+    TlbEntry *t[2] = {c->tlb_user, c->tlb_sup};
+    for (int k = 0; k < 2; k++) {
+        for (unsigned i = 0; i < TLB_SIZE; i++) {
+            TlbEntry *e = &t[k][i];
+            if (e->global && (e->tag_r & 0xFFF) == old) {
+                e->tag_r = (e->tag_r & ~0xFFFu) | c->tlb_epoch;
+                if (e->tag_w != TLB_INVALID) {
+                    e->tag_w = (e->tag_w & ~0xFFFu) | c->tlb_epoch;
+                }
+                if (e->tag_wc != TLB_INVALID) {
+                    e->tag_wc = (e->tag_wc & ~0xFFFu) | c->tlb_epoch;
+                }
+            }
+        }
+    }
 }
 
 void cpu_tlb_flush_page(Cpu *c, uint32_t lin)
@@ -359,8 +411,8 @@ void cpu_tlb_flush_page(Cpu *c, uint32_t lin)
     unsigned i = (lin >> 12) & (TLB_SIZE - 1);
     TlbEntry *t[2] = {c->tlb_user, c->tlb_sup};
     for (int k = 0; k < 2; k++) {
-        if (t[k][i].tag_r == page || t[k][i].tag_w == page) {
-            t[k][i].tag_r = t[k][i].tag_w = t[k][i].tag_wc = TLB_NONE;
+        if ((t[k][i].tag_r & ~0xFFFu) == page) {
+            t[k][i].tag_r = t[k][i].tag_w = t[k][i].tag_wc = TLB_INVALID;
             t[k][i].global = false;
         }
     }
@@ -369,9 +421,10 @@ void cpu_tlb_flush_page(Cpu *c, uint32_t lin)
         uint32_t big = lin & 0xFFC00000u;
         for (int k = 0; k < 2; k++) {
             for (unsigned j = 0; j < TLB_SIZE; j++) {
-                if ((t[k][j].tag_r & 0xFFC00003u) == big) {
-                    t[k][j].tag_r = t[k][j].tag_w = TLB_NONE;
-                    t[k][j].tag_wc = TLB_NONE;
+                if (t[k][j].tag_r != TLB_INVALID &&
+                    (t[k][j].tag_r & 0xFFC00000u) == big) {
+                    t[k][j].tag_r = t[k][j].tag_w = TLB_INVALID;
+                    t[k][j].tag_wc = TLB_INVALID;
                     t[k][j].global = false;
                 }
             }
@@ -382,15 +435,21 @@ void cpu_tlb_flush_page(Cpu *c, uint32_t lin)
 
 uint32_t cpu_sys_read(Cpu *c, uint32_t lin, unsigned size)
 {
+    Xlat x;
+    bool ro;
+    if ((lin & 0xFFF) <= 0x1000 - size) {
+        walk(c, lin, false, false, true, &x);
+        uint8_t *h = host_page(c, x.phys, &ro);
+        return h ? ld_le(h + (lin & 0xFFF), size)
+                 : mem_read(c->mem, x.phys | (lin & 0xFFF), size);
+    }
     uint32_t v = 0;
     for (unsigned i = 0; i < size; i++) {
-        Xlat x;
         uint32_t a = lin + i;
         walk(c, a, false, false, true, &x);
-        uint32_t phys = x.phys | (a & 0xFFF);
-        bool ro;
         uint8_t *h = host_page(c, x.phys, &ro);
-        uint32_t b = h ? h[a & 0xFFF] : mem_read(c->mem, phys, 1);
+        uint32_t b =
+            h ? h[a & 0xFFF] : mem_read(c->mem, x.phys | (a & 0xFFF), 1);
         v |= b << (8 * i);
     }
     return v;
@@ -399,6 +458,19 @@ uint32_t cpu_sys_read(Cpu *c, uint32_t lin, unsigned size)
 void cpu_sys_write(Cpu *c, uint32_t lin, uint32_t val, unsigned size)
 {
     Xlat x;
+    bool ro;
+    if ((lin & 0xFFF) <= 0x1000 - size) {
+        walk(c, lin, true, false, true, &x);
+        uint8_t *h = host_page(c, x.phys, &ro);
+        if (h && !ro && h >= c->ram && h < c->ram + c->ram_size) {
+            cpu_code_write(c, (uint32_t)(h - c->ram) + (lin & 0xFFF), size);
+            st_le(h + (lin & 0xFFF), val, size);
+        } else {
+            mem_write(c->mem, x.phys | (lin & 0xFFF), val, size);
+        }
+        return;
+    }
+    /* across pages: both translations first, then the bytes */
     walk(c, lin, true, false, true, &x);
     walk(c, lin + size - 1, true, false, true, &x);
     for (unsigned i = 0; i < size; i++) {

@@ -17,6 +17,18 @@ next:
     mov al, 0x33
     movzx eax, al
     out REPORT_PORT, eax
+    ; an instruction straddling two 128-byte chunks, patched in the second
+    mov ecx, 2
+straddle_again:
+    jmp straddle
+    align 128
+    times 125 nop
+straddle:
+    mov eax, 0x11223344     ; B8 at chunk offset 125, imm bytes 126..129
+    out REPORT_PORT, eax
+    mov word [straddle + 3], 0x5566 ; bytes 128..129: the next chunk
+    dec ecx
+    jnz straddle_again
     ; the test rewrites dmacode's immediate while the loop spins
     REPORT dmacode + 1
 dma_loop:

@@ -10,9 +10,9 @@
  *
  * Not modelled: virtual-8086 mode, hardware task switching (a task gate
  * is logged and treated as a shutdown), call gates, debug breakpoints
- * (DR0-DR7 are plain storage), SMM, the I/O permission bitmap (IN/OUT at
- * CPL > IOPL raise #GP), caches and timing: every instruction and every
- * REP iteration costs one clock cycle.
+ * (DR0-DR3/DR7 are plain storage; single-step with EFLAGS.TF works), SMM, the
+ * I/O permission bitmap (IN/OUT at CPL > IOPL raise #GP), caches and timing:
+ * every instruction and every REP iteration costs one clock cycle.
  *
  * The machine owns memory, the port bus, the clock and the interrupt
  * controller and hands them to cpu_new().  cpu_run() executes until the

@@ -29,6 +29,7 @@ typedef struct DiffIn {
     uint32_t eflags;
     uint32_t code_len;
     uint32_t emu_prefix; /* extra first byte for the emulator only */
+    uint32_t code16;     /* run in a 16-bit code segment, DS=ES=data */
     uint8_t code[DIFF_CODE_MAX];
     uint8_t data[DIFF_MEM_SIZE];
     uint8_t stack[DIFF_MEM_SIZE];

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <asm/ldt.h>
+#include <sys/syscall.h>
 #include "diff_case.h"
 
 uint32_t diff_in_regs[9];
@@ -19,6 +21,12 @@ uint32_t diff_out_regs[9];
 uint32_t diff_host_esp;
 uint32_t diff_ret_addr;
 uint32_t diff_code_addr = DIFF_CODE_ADDR;
+/* far pointer to the 16-bit code segment (LDT entry 1, offset 0) */
+uint32_t diff_code16_ptr[2] = {0, 0xF};
+uint32_t diff_host_ds;
+
+uint32_t diff_code16_mode;
+void diff_ret16(void);
 
 static sigjmp_buf fault_env;
 
@@ -36,6 +44,8 @@ __asm__(".text\n"
         "    pushal\n"
         "    movl %esp, diff_host_esp\n"
         "    movl $1f, diff_ret_addr\n"
+        "    cmpl $0, diff_code16_mode\n"
+        "    jne 4f\n"
         "    pushl diff_in_regs+32\n"
         "    popfl\n"
         "    movl diff_in_regs+0, %eax\n"
@@ -47,6 +57,30 @@ __asm__(".text\n"
         "    movl diff_in_regs+28, %edi\n"
         "    movl diff_in_regs+16, %esp\n"
         "    jmp *diff_code_addr\n"
+        /* 16-bit code: DS = ES = data window, far jump into the segment */
+        "4:\n"
+        "    pushl diff_in_regs+32\n"
+        "    popfl\n"
+        "    movl diff_in_regs+4, %ecx\n"
+        "    movl diff_in_regs+8, %edx\n"
+        "    movl diff_in_regs+12, %ebx\n"
+        "    movl diff_in_regs+20, %ebp\n"
+        "    movl diff_in_regs+24, %esi\n"
+        "    movl diff_in_regs+28, %edi\n"
+        "    movl diff_in_regs+16, %esp\n"
+        "    movw $7, %ax\n"
+        "    movw %ax, %ds\n"
+        "    movw %ax, %es\n"
+        "    movl %ss:diff_in_regs+0, %eax\n"
+        "    ljmp *%ss:diff_code16_ptr\n"
+        /* back from 16-bit code: restore DS/ES without touching flags */
+        ".globl diff_ret16\n"
+        "diff_ret16:\n"
+        "    movl %eax, %ss:diff_out_regs+0\n"
+        "    movw %ss:diff_host_ds, %ax\n"
+        "    movw %ax, %ds\n"
+        "    movw %ax, %es\n"
+        "    movl %ss:diff_out_regs+0, %eax\n"
         "1:\n"
         "    movl %eax, diff_out_regs+0\n"
         "    movl %ecx, diff_out_regs+4\n"
@@ -119,15 +153,62 @@ int main(void)
     sigaction(SIGBUS, &sa, NULL);
     sigaction(SIGTRAP, &sa, NULL);
 
+    /* FS: a 16-bit-limit data segment based at the data window, for the
+     * 16-bit addressing cases (LDT entry 0, selector 7). */
+    struct user_desc cd = {
+        .entry_number = 1,
+        .base_addr = DIFF_CODE_ADDR,
+        .limit = 0xFFFF,
+        .seg_32bit = 0,
+        .contents = 2, /* code */
+        .read_exec_only = 0,
+        .limit_in_pages = 0,
+        .seg_not_present = 0,
+        .useable = 1,
+    };
+    if (syscall(SYS_modify_ldt, 1, &cd, sizeof(cd)) != 0) {
+        perror("diff_host: modify_ldt");
+        exit(2);
+    }
+    uint16_t cs, ds;
+    __asm__ volatile("movw %%cs, %0\n\tmovw %%ds, %1" : "=r"(cs), "=r"(ds));
+    diff_host_ds = ds;
+    struct user_desc ud = {
+        .entry_number = 0,
+        .base_addr = DIFF_DATA_ADDR,
+        .limit = 0xFFFF,
+        .seg_32bit = 1,
+        .contents = 0,
+        .read_exec_only = 0,
+        .limit_in_pages = 0,
+        .seg_not_present = 0,
+        .useable = 1,
+    };
+    if (syscall(SYS_modify_ldt, 1, &ud, sizeof(ud)) != 0) {
+        perror("diff_host: modify_ldt");
+        exit(2);
+    }
+    __asm__ volatile("movw $7, %%ax\n\tmovw %%ax, %%fs" ::: "eax");
+
     DiffIn in;
     DiffOut out;
     while (read_full(&in, sizeof(in))) {
         memcpy(code, in.code, in.code_len);
-        /* jmp *diff_ret_addr */
-        code[in.code_len] = 0xFF;
-        code[in.code_len + 1] = 0x25;
-        uint32_t slot = (uint32_t)(uintptr_t)&diff_ret_addr;
-        memcpy(code + in.code_len + 2, &slot, 4);
+        diff_code16_mode = in.code16;
+        if (in.code16) {
+            /* jmp far cs:diff_ret16 (32-bit offset) */
+            uint32_t ret = (uint32_t)(uintptr_t)diff_ret16;
+            code[in.code_len] = 0x66;
+            code[in.code_len + 1] = 0xEA;
+            memcpy(code + in.code_len + 2, &ret, 4);
+            memcpy(code + in.code_len + 6, &cs, 2);
+        } else {
+            /* jmp *diff_ret_addr */
+            code[in.code_len] = 0xFF;
+            code[in.code_len + 1] = 0x25;
+            uint32_t slot = (uint32_t)(uintptr_t)&diff_ret_addr;
+            memcpy(code + in.code_len + 2, &slot, 4);
+        }
         memcpy(data, in.data, DIFF_MEM_SIZE);
         memcpy(stack + (DIFF_STACK_CMP - DIFF_STACK_ADDR), in.stack,
                DIFF_MEM_SIZE);

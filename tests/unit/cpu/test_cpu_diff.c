@@ -70,6 +70,7 @@ typedef struct Gen {
     DiffIn *in;
     uint32_t defined; /* flags whose value is architecturally defined */
     bool seq;         /* random sequence: restrict to sequence-safe forms */
+    bool code16;      /* 16-bit code segment, DS = ES = data window */
 } Gen;
 
 static void emit(Gen *g, uint8_t b)
@@ -125,15 +126,57 @@ static unsigned any_reg(Gen *g)
 
 static void prefix(Gen *g, unsigned size)
 {
-    if (size == 2) {
+    /* now and then a segment override: ES/SS/DS are flat on both sides
+     * (in 16-bit cases ES and DS are the data window, SS is not) */
+    if (rnd_below(g->r, 8) == 0) {
+        static const uint8_t seg[] = {0x26, 0x3E, 0x36};
+        emit(g, seg[rnd_below(g->r, g->code16 ? 2 : 3)]);
+    }
+    if (size == (g->code16 ? 4u : 2u)) {
         emit(g, 0x66);
     }
+}
+
+/* mov r32/r16 (operand size of the case's code), imm: a "skipped" marker */
+static unsigned emit_marker(Gen *g, unsigned reg)
+{
+    emit(g, (uint8_t)(0xB8 + reg));
+    if (g->code16) {
+        emit(g, 0x5A);
+        emit(g, 0x5A);
+        return 3;
+    }
+    emit32(g, 0x5A5A5A5A);
+    return 5;
 }
 
 /* A memory operand inside the data window, in one of several encodings. */
 static void modrm_mem(Gen *g, unsigned reg, unsigned maxoff)
 {
     uint32_t off = rnd_below(g->r, maxoff);
+    if (g->code16) {
+        /* 16-bit addressing with BX = 0 (EBX = DIFF_DATA_ADDR) */
+        switch (rnd_below(g->r, 4)) {
+        case 0:
+            emit(g, 0x00 | (reg << 3) | 7); /* [bx] */
+            break;
+        case 1:
+            emit(g, 0x40 | (reg << 3) | 7);
+            emit(g, (uint8_t)(off & 0x7F));
+            break;
+        case 2:
+            emit(g, 0x80 | (reg << 3) | 7);
+            emit(g, (uint8_t)off);
+            emit(g, (uint8_t)(off >> 8));
+            break;
+        default:
+            emit(g, 0x00 | (reg << 3) | 6); /* [disp16] */
+            emit(g, (uint8_t)off);
+            emit(g, (uint8_t)(off >> 8));
+            break;
+        }
+        return;
+    }
     switch (rnd_below(g->r, 5)) {
     case 0:
         emit(g, 0x00 | (reg << 3) | 3); /* [ebx] */
@@ -278,9 +321,6 @@ static bool g_grp3(Gen *g)
     if (g->seq && op >= 6) {
         return false; /* #DE ends a sequence */
     }
-    if (op >= 4 && size == 1) {
-        /* results land in AX / EDX:EAX: AH may be overwritten */
-    }
     prefix(g, size);
     emit(g, size == 1 ? 0xF6 : 0xF7);
     bool mem = rnd_below(g->r, 2);
@@ -337,8 +377,6 @@ static bool g_shift(Gen *g)
         return true;
     }
     if (op < 4) { /* rotates: CF, OF only */
-        unsigned eff = op < 2 ? cnt : cnt % (bits + 1);
-        (void)eff;
         fl(g, F_CF | (cnt == 1 ? F_OF : 0), cnt == 1 ? 0 : F_OF);
         return true;
     }
@@ -421,7 +459,7 @@ static bool g_bt(Gen *g)
     } else {
         static const uint8_t opc[] = {0xA3, 0xAB, 0xB3, 0xBB};
         emit(g, opc[op]);
-        if (rnd_below(g->r, 2) && !g->seq) {
+        if (rnd_below(g->r, 2) && !g->seq && !g->code16) {
             /* memory with a register bit offset: [ebx+128], offset from
              * a register holding -512..511 */
             unsigned reg = dst_reg(g, 4);
@@ -489,16 +527,16 @@ static bool g_jcc(Gen *g)
         return false;
     }
     unsigned r = dst_reg(g, 4);
+    unsigned skip = g->code16 ? 3 : 5;
     if (rnd_below(g->r, 2)) {
         emit(g, (uint8_t)(0x70 + cc));
-        emit(g, 5);
+        emit(g, (uint8_t)skip);
     } else {
         emit(g, 0x0F);
         emit(g, (uint8_t)(0x80 + cc));
-        emit32(g, 5);
+        emit_imm(g, g->code16 ? 2 : 4, skip);
     }
-    emit(g, (uint8_t)(0xB8 + r)); /* mov r, imm32: skipped if taken */
-    emit32(g, 0x5A5A5A5A);
+    emit_marker(g, r); /* skipped if taken */
     return true;
 }
 
@@ -531,7 +569,7 @@ static bool g_cmpxchg(Gen *g)
 {
     unsigned size = rnd_size(g);
     bool mem = rnd_below(g->r, 2);
-    if (mem && rnd_below(g->r, 2)) {
+    if (mem && !g->code16 && rnd_below(g->r, 2)) {
         /* make the comparison succeed sometimes */
         uint32_t off = rnd_below(g->r, DIFF_MEM_SIZE - 8);
         memcpy(&g->in->regs[0], &g->in->data[off], 4);
@@ -565,14 +603,23 @@ static bool g_cmpxchg8b(Gen *g)
     }
     emit(g, 0x0F);
     emit(g, 0xC7);
-    emit(g, 0x8B); /* mod 2, reg 1, [ebx + disp32] */
-    emit32(g, off);
+    if (g->code16) {
+        emit(g, 0x0E); /* mod 0, reg 1, [disp16] */
+        emit(g, (uint8_t)off);
+        emit(g, (uint8_t)(off >> 8));
+    } else {
+        emit(g, 0x8B); /* mod 2, reg 1, [ebx + disp32] */
+        emit32(g, off);
+    }
     fl(g, F_ZF, 0);
     return true;
 }
 
 static bool g_bswap(Gen *g)
 {
+    if (g->code16) {
+        emit(g, 0x66);
+    }
     emit(g, 0x0F);
     emit(g, (uint8_t)(0xC8 + dst_reg(g, 4)));
     return true;
@@ -595,6 +642,9 @@ static bool g_lea(Gen *g)
     unsigned size = rnd_vsize(g);
     unsigned mod = rnd_below(g->r, 3), rm = rnd_below(g->r, 8);
     prefix(g, size);
+    if (g->code16) {
+        emit(g, 0x67); /* the 32-bit addressing forms below */
+    }
     emit(g, 0x8D);
     emit(g, (uint8_t)(mod << 6 | dst_reg(g, size) << 3 | rm));
     if (rm == 4) {
@@ -642,7 +692,11 @@ static bool g_mov(Gen *g)
     default: /* moffs */
         prefix(g, size);
         emit(g, (uint8_t)((rnd_below(g->r, 2) ? 0xA0 : 0xA2) + (size != 1)));
-        emit32(g, DIFF_DATA_ADDR + rnd_below(g->r, DIFF_MEM_SIZE - 4));
+        if (g->code16) {
+            emit_imm(g, 2, rnd_below(g->r, DIFF_MEM_SIZE - 4));
+        } else {
+            emit32(g, DIFF_DATA_ADDR + rnd_below(g->r, DIFF_MEM_SIZE - 4));
+        }
         break;
     }
     return true;
@@ -733,13 +787,12 @@ static bool g_stack(Gen *g)
     case 3: /* pusha; popa (EBX and ESP restored) */
         prefix(g, size);
         emit(g, 0x60);
-        emit(g, (uint8_t)(0xB8 + r));
-        emit32(g, rnd(g->r));
+        emit_marker(g, r);
         prefix(g, size);
         emit(g, 0x61);
         break;
     case 4: /* push flags image; popfd */
-        if (g->seq) {
+        if (g->seq || g->code16) {
             return false;
         }
         emit(g, 0x68);
@@ -748,7 +801,7 @@ static bool g_stack(Gen *g)
         fl(g, F_ALL, 0);
         break;
     case 5: /* enter / leave */
-        if (g->seq) {
+        if (g->seq || g->code16) {
             return false;
         }
         g->in->regs[5] = DIFF_ESP + 0x40 - 4 * rnd_below(g->r, 8);
@@ -767,6 +820,9 @@ static bool g_stack(Gen *g)
         }
         break;
     default: /* call next; pop reg / push addr; ret */
+        if (g->code16) {
+            return false;
+        }
         if (rnd_below(g->r, 2)) {
             emit(g, 0xE8);
             emit32(g, 0);
@@ -879,9 +935,8 @@ static bool g_misc(Gen *g)
         }
         g->in->regs[1] = rnd_below(g->r, 3);
         emit(g, o);
-        emit(g, 5);
-        emit(g, (uint8_t)(0xB8 + dst_reg(g, 4)));
-        emit32(g, 0x5A5A5A5A);
+        emit(g, g->code16 ? 3 : 5);
+        emit_marker(g, dst_reg(g, 4));
         break;
     }
     case 2:
@@ -898,9 +953,8 @@ static bool g_misc(Gen *g)
         break;
     default: /* jmp over a mov */
         emit(g, 0xEB);
-        emit(g, 5);
-        emit(g, (uint8_t)(0xB8 + dst_reg(g, 4)));
-        emit32(g, 0x5A5A5A5A);
+        emit(g, g->code16 ? 3 : 5);
+        emit_marker(g, dst_reg(g, 4));
         break;
     }
     return true;
@@ -927,6 +981,9 @@ static bool g_div(Gen *g)
 /* CALL/JMP through a register or memory, skipping a MOV */
 static bool g_indirect(Gen *g)
 {
+    if (g->code16) {
+        return false;
+    }
     bool call = rnd_below(g->r, 2);
     /* in a sequence an earlier store could change a target in memory */
     bool mem = !g->seq && rnd_below(g->r, 2);
@@ -953,6 +1010,93 @@ static bool g_indirect(Gen *g)
     return true;
 }
 
+/*
+ * 16-bit addressing (67 prefix) through FS, which both sides set up as a
+ * data segment based at the data window (host: an LDT entry).  Register
+ * values are chosen so the 16-bit sum, wrapped, lands in the window.
+ */
+static bool g_addr16(Gen *g)
+{
+    if (g->code16) {
+        return false;
+    }
+    static const uint8_t base16[8] = {3, 3, 5, 5, 6, 7, 5, 3};
+    static const int8_t index16[8] = {6, 7, 6, 7, -1, -1, -1, -1};
+    if (g->seq) {
+        return false;
+    }
+    unsigned rm = rnd_below(g->r, 8), mod = rnd_below(g->r, 3);
+    uint16_t target = (uint16_t)rnd_below(g->r, DIFF_MEM_SIZE - 8);
+    uint16_t sum = 0;
+    uint32_t disp = 0;
+    unsigned b = base16[rm];
+    int ix = index16[rm];
+    bool disp_only = mod == 0 && rm == 6;
+    if (ix >= 0) {
+        uint16_t iv = (uint16_t)rnd(g->r);
+        g->in->regs[ix] = (g->in->regs[ix] & 0xFFFF0000u) | iv;
+        sum = iv;
+    }
+    if (mod == 1) {
+        disp = (uint32_t)(int8_t)rnd(g->r);
+    } else if (mod == 2 || disp_only) {
+        disp = rnd(g->r) & 0xFFFF;
+    }
+    if (disp_only) {
+        disp = target;
+    } else {
+        /* base register makes up the difference (mod 64 KiB) */
+        uint16_t bv = (uint16_t)(target - sum - disp);
+        g->in->regs[b] = (g->in->regs[b] & 0xFFFF0000u) | bv;
+    }
+    unsigned size = rnd_size(g);
+    unsigned reg = size == 1 ? 0 : dst_reg(g, size);
+    uint8_t op;
+    unsigned aop = 0;
+    switch (rnd_below(g->r, 4)) {
+    case 0:
+        op = size == 1 ? 0x8A : 0x8B;
+        break;
+    case 1:
+        op = size == 1 ? 0x88 : 0x89;
+        break;
+    case 2:
+        aop = rnd_below(g->r, 8);
+        if ((aop == 2 || aop == 3) && !can_read(g, F_CF)) {
+            return false;
+        }
+        op = (uint8_t)(aop << 3 | (size == 1 ? 0 : 1));
+        fl(g, F_ALL & ~alu_flags_undef(aop), alu_flags_undef(aop));
+        break;
+    default:
+        op = 0x8D; /* LEA: the 16-bit address itself */
+        if (size == 1) {
+            size = 2;
+            reg = dst_reg(g, 2);
+        }
+        break;
+    }
+    if (op != 0x8D) {
+        emit(g, 0x64); /* FS */
+    }
+    if (size == 2) {
+        emit(g, 0x66);
+    }
+    emit(g, 0x67);
+    emit(g, op);
+    emit(g, (uint8_t)(mod << 6 | reg << 3 | rm));
+    if (mod == 1) {
+        emit(g, (uint8_t)disp);
+    } else if (mod == 2 || disp_only) {
+        emit(g, (uint8_t)disp);
+        emit(g, (uint8_t)(disp >> 8));
+    }
+    /* the instruction may have changed BX: restore EBX for the harness */
+    emit(g, 0xBB);
+    emit32(g, DIFF_DATA_ADDR);
+    return true;
+}
+
 typedef bool (*GenFn)(Gen *g);
 
 typedef struct Form {
@@ -960,37 +1104,39 @@ typedef struct Form {
     GenFn fn;
     unsigned weight; /* directed cases per round */
     bool in_seq;
+    bool in16; /* also in 16-bit code */
 } Form;
 
 static const Form forms[] = {
-    {"alu", g_alu, 16, true},
-    {"grp1", g_grp1, 12, true},
-    {"test", g_test, 4, true},
-    {"incdec", g_incdec, 4, true},
-    {"grp3", g_grp3, 8, true},
-    {"div", g_div, 8, false},
-    {"shift", g_shift, 20, true},
-    {"imul", g_imul, 4, true},
-    {"shld", g_shld, 8, true},
-    {"bt", g_bt, 8, true},
-    {"bsf", g_bsf, 4, true},
-    {"cmov", g_cmov, 6, true},
-    {"setcc", g_setcc, 4, true},
-    {"jcc", g_jcc, 6, true},
-    {"xchg", g_xchg, 4, true},
-    {"cmpxchg", g_cmpxchg, 4, true},
-    {"cmpxchg8b", g_cmpxchg8b, 2, true},
-    {"bswap", g_bswap, 1, true},
-    {"movx", g_movx, 4, true},
-    {"lea", g_lea, 6, true},
-    {"mov", g_mov, 6, true},
-    {"conv", g_conv, 2, true},
-    {"flagop", g_flagop, 4, true},
-    {"stack", g_stack, 8, true},
-    {"string", g_string, 10, false},
-    {"bcd", g_bcd, 6, true},
-    {"misc", g_misc, 4, true},
-    {"indirect", g_indirect, 3, true},
+    {"alu", g_alu, 16, true, true},
+    {"grp1", g_grp1, 12, true, true},
+    {"test", g_test, 4, true, true},
+    {"incdec", g_incdec, 4, true, true},
+    {"grp3", g_grp3, 8, true, true},
+    {"div", g_div, 8, false, true},
+    {"shift", g_shift, 20, true, true},
+    {"imul", g_imul, 4, true, true},
+    {"shld", g_shld, 8, true, true},
+    {"bt", g_bt, 8, true, true},
+    {"bsf", g_bsf, 4, true, true},
+    {"cmov", g_cmov, 6, true, true},
+    {"setcc", g_setcc, 4, true, true},
+    {"jcc", g_jcc, 6, true, true},
+    {"xchg", g_xchg, 4, true, true},
+    {"cmpxchg", g_cmpxchg, 4, true, true},
+    {"cmpxchg8b", g_cmpxchg8b, 2, true, true},
+    {"bswap", g_bswap, 1, true, true},
+    {"movx", g_movx, 4, true, true},
+    {"lea", g_lea, 6, true, true},
+    {"mov", g_mov, 6, true, true},
+    {"conv", g_conv, 2, true, true},
+    {"flagop", g_flagop, 4, true, true},
+    {"stack", g_stack, 8, true, true},
+    {"string", g_string, 10, false, true},
+    {"bcd", g_bcd, 6, true, true},
+    {"misc", g_misc, 4, true, true},
+    {"indirect", g_indirect, 3, true, false},
+    {"addr16", g_addr16, 8, false, false},
 };
 
 static void init_case(Gen *g, DiffIn *in, Rng *r)
@@ -1049,6 +1195,9 @@ static void host_stop(Host *h)
     g_spawn_close_pid(h->pid);
 }
 
+/* CPU state every case starts from (flat 32-bit, tables set up). */
+static CpuState emu_base;
+
 static void emu_setup(TestVm *vm)
 {
     static const uint64_t gdt[4] = {0, 0, 0x00CF9A000000FFFFull,
@@ -1062,6 +1211,16 @@ static void emu_setup(TestVm *vm)
         vm_load(vm, h, &hlt, 1);
     }
     cpu_set_flat32(vm->cpu, DIFF_CODE_ADDR);
+    cpu_get_state(vm->cpu, &emu_base);
+    emu_base.gdt_base = 0x800;
+    emu_base.gdt_limit = 31;
+    emu_base.idt_base = 0x1000;
+    emu_base.idt_limit = 32 * 8 - 1;
+    /* FS as the host helper sets it up (see g_addr16) */
+    emu_base.seg[CPU_FS].sel = 7;
+    emu_base.seg[CPU_FS].base = DIFF_DATA_ADDR;
+    emu_base.seg[CPU_FS].limit = 0xFFFF;
+    emu_base.seg[CPU_FS].flags = 0x40F300; /* P, DPL 3, data RW, B */
 }
 
 static void emu_run(TestVm *vm, const DiffIn *in, DiffOut *out)
@@ -1074,22 +1233,31 @@ static void emu_run(TestVm *vm, const DiffIn *in, DiffOut *out)
     vm_load(vm, DIFF_CODE_ADDR, code, pre + in->code_len + 1);
     vm_load(vm, DIFF_DATA_ADDR, in->data, DIFF_MEM_SIZE);
     vm_load(vm, DIFF_STACK_CMP, in->stack, DIFF_MEM_SIZE);
-    CpuState s;
-    cpu_get_state(vm->cpu, &s);
+    CpuState s = emu_base;
     memcpy(s.r, in->regs, sizeof(s.r));
     s.eip = DIFF_CODE_ADDR;
+    if (in->code16) {
+        /* as diff_host sets it up: 16-bit CS at the code, DS/ES = data */
+        s.eip = 0;
+        s.seg[CPU_CS].base = DIFF_CODE_ADDR;
+        s.seg[CPU_CS].limit = 0xFFFF;
+        s.seg[CPU_CS].flags = 0x9B00; /* P, DPL 0, code RX accessed */
+        s.seg[CPU_CS].sel = 0x08;
+        for (int sg = CPU_ES; sg <= CPU_DS; sg += CPU_DS - CPU_ES) {
+            s.seg[sg].sel = 7;
+            s.seg[sg].base = DIFF_DATA_ADDR;
+            s.seg[sg].limit = 0xFFFF;
+            s.seg[sg].flags = 0x40F300;
+        }
+    }
     s.eflags = in->eflags;
-    s.gdt_base = 0x800;
-    s.gdt_limit = 31;
-    s.idt_base = 0x1000;
-    s.idt_limit = 32 * 8 - 1;
     cpu_set_state(vm->cpu, &s);
     CpuStop st = vm_run(vm, 100000);
     cr_assert_eq(st, CPU_STOP_HALT, "case did not end in HLT");
     cpu_get_state(vm->cpu, &s);
     memcpy(out->regs, s.r, sizeof(out->regs));
     out->eflags = s.eflags;
-    if (s.eip == DIFF_CODE_ADDR + pre + in->code_len + 1) {
+    if (s.eip == (in->code16 ? 0 : DIFF_CODE_ADDR) + pre + in->code_len + 1) {
         out->fault = DIFF_FAULT_NONE;
     } else if (s.eip > IDT_STUBS && s.eip <= IDT_STUBS + 32 * 16) {
         uint32_t v = (s.eip - IDT_STUBS - 1) / 16;
@@ -1177,8 +1345,8 @@ static unsigned run_batch(Host *h, TestVm *vm, Batch *b)
     return bad;
 }
 
-static unsigned run_cases(bool sequences, unsigned rounds, uint64_t seed,
-                          unsigned *total)
+static unsigned run_cases(bool sequences, bool code16, unsigned rounds,
+                          uint64_t seed, unsigned *total)
 {
     Host h;
     TestVm *vm = vm_new(8 * 1024 * 1024);
@@ -1190,14 +1358,22 @@ static unsigned run_cases(bool sequences, unsigned rounds, uint64_t seed,
     for (unsigned round = 0; round < rounds && bad < 20; round++) {
         for (unsigned f = 0; f < G_N_ELEMENTS(forms); f++) {
             unsigned reps = sequences ? 1 : forms[f].weight;
+            if (code16 && !forms[f].in16) {
+                continue;
+            }
             for (unsigned k = 0; k < reps; k++) {
                 Gen g;
                 DiffIn *in = &b->in[b->n];
                 init_case(&g, in, &r);
                 g.seq = sequences;
+                in->code16 = code16;
+                g.code16 = code16;
                 if (!sequences) {
                     while (!forms[f].fn(&g)) {
                         init_case(&g, in, &r);
+                        g.seq = sequences;
+                        in->code16 = code16;
+                        g.code16 = code16;
                     }
                     b->name[b->n] = forms[f].name;
                 } else {
@@ -1206,7 +1382,7 @@ static unsigned run_cases(bool sequences, unsigned rounds, uint64_t seed,
                         const Form *fm;
                         do {
                             fm = &forms[rnd_below(&r, G_N_ELEMENTS(forms))];
-                        } while (!fm->in_seq);
+                        } while (!fm->in_seq || (code16 && !fm->in16));
                         DiffIn save = *in;
                         uint32_t def = g.defined;
                         if (!fm->fn(&g)) {
@@ -1237,7 +1413,7 @@ static unsigned run_cases(bool sequences, unsigned rounds, uint64_t seed,
 Test(cpu_diff, every_integer_form_matches_the_host_cpu, .timeout = 120)
 {
     unsigned total;
-    unsigned bad = run_cases(false, 600, 0x1234567887654321ull, &total);
+    unsigned bad = run_cases(false, false, 600, 0x1234567887654321ull, &total);
     cr_log_info("directed cases: %u, mismatches: %u", total, bad);
     cr_assert_geq(total, 100000);
     cr_assert_eq(bad, 0, "%u mismatches (see log)", bad);
@@ -1246,8 +1422,19 @@ Test(cpu_diff, every_integer_form_matches_the_host_cpu, .timeout = 120)
 Test(cpu_diff, random_sequences_match_the_host_cpu, .timeout = 120)
 {
     unsigned total;
-    unsigned bad = run_cases(true, 2500, 0xC0FFEE0123456789ull, &total);
+    unsigned bad = run_cases(true, false, 2500, 0xC0FFEE0123456789ull, &total);
     cr_log_info("sequence cases: %u, mismatches: %u", total, bad);
     cr_assert_geq(total, 60000);
+    cr_assert_eq(bad, 0, "%u mismatches (see log)", bad);
+}
+
+Test(cpu_diff, sixteen_bit_code_matches_the_host_cpu, .timeout = 120)
+{
+    unsigned total, t2;
+    unsigned bad = run_cases(false, true, 150, 0x5EED16ull, &total);
+    bad += run_cases(true, true, 600, 0x5EED1616ull, &t2);
+    total += t2;
+    cr_log_info("16-bit cases: %u, mismatches: %u", total, bad);
+    cr_assert_geq(total, 30000);
     cr_assert_eq(bad, 0, "%u mismatches (see log)", bad);
 }

@@ -151,17 +151,20 @@ Test(cpu_system, code_modified_after_running_executes_new_bytes)
 {
     TestVm *vm = boot("sys_smc");
     cr_assert_eq(vm_run(vm, 20000), CPU_STOP_LIMIT);
-    cr_assert_eq(vm->nreports, 4);
+    cr_assert_eq(vm->nreports, 6);
     cr_expect_eq(vm->reports[0], 0x11111111);
     cr_expect_eq(vm->reports[1], 0x22222222, "stale code after a store");
     cr_expect_eq(vm->reports[2], 0x55, "next instruction not refetched");
-    uint32_t imm_addr = vm->reports[3];
+    cr_expect_eq(vm->reports[3], 0x11223344);
+    cr_expect_eq(vm->reports[4], 0x55663344,
+                 "instruction straddling code chunks kept stale bytes");
+    uint32_t imm_addr = vm->reports[5];
     /* the guest spins on its own code; a device rewrites it */
     uint32_t v = 0x12345678;
     cr_assert(mem_dma_write(vm->mem, imm_addr, &v, 4));
     cr_assert_eq(vm_run(vm, 20000), CPU_STOP_HALT);
-    cr_assert_eq(vm->nreports, 5);
-    cr_expect_eq(vm->reports[4], 0x12345678, "stale code after DMA");
+    cr_assert_eq(vm->nreports, 7);
+    cr_expect_eq(vm->reports[6], 0x12345678, "stale code after DMA");
     vm_free(vm);
 }
 
@@ -267,5 +270,27 @@ Test(cpu_system, post_codes_are_traced_with_trace_post)
     cr_expect(strstr(out->str, "trace post: post 0x02\n") != NULL);
     cr_expect(strstr(out->str, "trace post: post 0xff\n") != NULL);
     g_string_free(out, TRUE);
+    vm_free(vm);
+}
+
+Test(cpu_system, every_cr3_load_and_invlpg_drops_stale_translations)
+{
+    TestVm *vm = boot("sys_tlbflush");
+    cr_assert_eq(vm_run(vm, 10000000), CPU_STOP_HALT);
+    cr_assert_eq(vm->nreports, 1);
+    cr_expect_eq(vm->reports[0], 0, "%u stale reads", vm->reports[0]);
+    vm_free(vm);
+}
+
+Test(cpu_system, trap_flag_single_steps_with_db_after_each_instruction)
+{
+    TestVm *vm = boot("sys_step");
+    cr_assert_eq(vm_run(vm, 100000), CPU_STOP_HALT);
+    uint32_t *r = vm->reports;
+    cr_assert_eq(vm->nreports, 7);
+    cr_expect_eq(r[3], 3, "steps");
+    cr_expect_eq(r[0], r[4], "first trap must follow the first NOP");
+    cr_expect_eq(r[1], r[5]);
+    cr_expect_eq(r[2], r[6]);
     vm_free(vm);
 }
