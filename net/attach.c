@@ -36,7 +36,10 @@ struct NetAttachment {
     NetPcap *capture;
     NetBackendInst be;
     bool link_wanted; /* link=, set_link */
+    bool link_now;    /* what the NIC was last told */
 };
+
+static void net_attachment_carrier(void *opaque, bool up);
 
 static void backend_free(NetAttachment *att, NetBackendInst *be)
 {
@@ -79,6 +82,7 @@ static bool backend_new(NetAttachment *att, const NetNicConfig *cfg,
         const char *sock = g_getenv("TULIPVM_NETD_SOCKET");
         be->bridge = net_bridge_new(clk, ctx, cfg->ifname, att->sw, &local_err);
         if (be->bridge) {
+            net_bridge_set_link_cb(be->bridge, net_attachment_carrier, att);
             return true;
         }
         /* Without CAP_NET_RAW, the daemon bridges for us. */
@@ -115,8 +119,22 @@ static bool backend_new(NetAttachment *att, const NetNicConfig *cfg,
 
 static void net_attachment_apply_link(NetAttachment *att)
 {
-    net_switch_port_set_link(att->vm, att->link_wanted &&
-                                          att->be.type != NET_BACKEND_NONE);
+    bool carrier = !att->be.bridge || net_bridge_carrier(att->be.bridge);
+    bool up = att->link_wanted && att->be.type != NET_BACKEND_NONE && carrier;
+
+    net_switch_port_set_link(att->vm, up);
+    if (up && !att->link_now) {
+        /* Tell the network where this MAC now lives. */
+        net_switch_announce(att->vm);
+    }
+    /* Only a plugged NIC has seen the link (and could be announced). */
+    att->link_now = up && att->vm->port.peer;
+}
+
+static void net_attachment_carrier(void *opaque, bool up)
+{
+    (void)up;
+    net_attachment_apply_link(opaque);
 }
 
 NetAttachment *net_attachment_new(const NetAttachEnv *env,
@@ -213,6 +231,7 @@ bool net_attachment_reattach(NetAttachment *att, const NetNicConfig *cfg,
     att->be = fresh;
     /* A new network: the guest sees the cable replugged and renews DHCP. */
     net_switch_port_set_link(att->vm, false);
+    att->link_now = false;
     net_attachment_apply_link(att);
     return true;
 }

@@ -383,6 +383,30 @@ void net_switch_port_set_link(NetSwitchPort *sp, bool up)
     }
 }
 
+bool net_switch_announce(NetSwitchPort *sp)
+{
+    uint8_t f[60] = {0};
+    const NetPort *nic = sp->port.peer;
+
+    if (sp->kind != NET_SWITCH_PORT_VM || !nic || !sp->port.link_up ||
+        !nic->link_up) {
+        return false;
+    }
+    memset(f, 0xFF, 6);
+    memcpy(f + 6, nic->mac, 6);
+    f[12] = 0x80; /* RARP */
+    f[13] = 0x35;
+    f[15] = 1;    /* Ethernet */
+    f[16] = 0x08; /* IPv4 */
+    f[18] = 6;
+    f[19] = 4;
+    f[21] = 3; /* reverse request */
+    memcpy(f + 22, nic->mac, 6);
+    memcpy(f + 32, nic->mac, 6);
+    net_switch_port_receive(&sp->port, f, sizeof(f));
+    return true;
+}
+
 void net_switch_port_set_capture(NetSwitchPort *sp, NetPcap *pcap)
 {
     sp->capture = pcap;
