@@ -378,6 +378,21 @@ NetBridge *net_bridge_new(Clock *clock, GMainContext *ctx, const char *ifname,
                     "bridge,ifname=%s: no such interface", ifname);
         goto fail;
     }
+    {
+        g_autofree char *w1 =
+            g_strdup_printf("/sys/class/net/%s/wireless", ifname);
+        g_autofree char *w2 =
+            g_strdup_printf("/sys/class/net/%s/phy80211", ifname);
+        if (g_file_test(w1, G_FILE_TEST_EXISTS) ||
+            g_file_test(w2, G_FILE_TEST_EXISTS)) {
+            /* Access points drop frames from MACs they did not associate. */
+            emu_log(LOG_WARN,
+                    "bridge,ifname=%s: a Wi-Fi adapter will not carry frames "
+                    "with the VM's MAC; use -nic user, or tap on a wired "
+                    "bridge",
+                    ifname);
+        }
+    }
     /* Protocol 0: nothing is queued before the filter is in place. */
     b->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (b->fd < 0) {
