@@ -524,5 +524,14 @@ int main(int argc, char **argv)
     while (d.clients->len) {
         client_free(g_ptr_array_index(d.clients, 0));
     }
+    g_source_destroy(ls);
+    g_source_unref(ls);
+    g_source_destroy(cs);
+    g_source_unref(cs);
+    g_ptr_array_free(d.clients, TRUE);
+    g_hash_table_destroy(d.macs);
+    g_hash_table_destroy(d.segments); /* empty: segments die with users */
+    clock_free(d.clock);
+    close(d.listen_fd);
     return 0;
 }
