@@ -7,7 +7,7 @@
 
 #include "net/port.h"
 
-#define TEST_END_MAX_FRAMES 256
+#define TEST_END_MAX_FRAMES 1024
 
 typedef struct TestEnd {
     NetPort port;
