@@ -123,7 +123,9 @@ static bool vm_port_wants(const NetSwitchPort *sp, const uint8_t *dst,
 static bool vm_port_backlogged(const NetSwitchPort *sp)
 {
     const NetPort *nic = sp->port.peer;
-    return nic && (nic->waiting || nic->incoming.length);
+    /* An unplugged NIC owes no flush: its frames are dropped, not held. */
+    return nic && sp->port.link_up && nic->link_up &&
+           (nic->waiting || nic->incoming.length);
 }
 
 static ssize_t net_switch_output(NetSwitchPort *sp, const uint8_t *frame,
@@ -260,12 +262,8 @@ static ssize_t net_switch_port_receive(NetPort *self, const uint8_t *frame,
     return net_switch_forward(sw, in, frame, len);
 }
 
-/* A VM's NIC drained its queue: release uplinks that were held for it. */
-static void net_switch_port_ready(NetPort *self)
+static void net_switch_release_held(NetSwitch *sw)
 {
-    NetSwitchPort *sp = self->opaque;
-    NetSwitch *sw = sp->sw;
-
     for (unsigned i = 0; i < sw->ports->len; i++) {
         NetSwitchPort *up = g_ptr_array_index(sw->ports, i);
         if (up->held) {
@@ -273,6 +271,13 @@ static void net_switch_port_ready(NetPort *self)
             net_port_flush(&up->port);
         }
     }
+}
+
+/* A VM's NIC drained its queue: release uplinks that were held for it. */
+static void net_switch_port_ready(NetPort *self)
+{
+    NetSwitchPort *sp = self->opaque;
+    net_switch_release_held(sp->sw);
 }
 
 static void net_switch_port_filter_changed(NetPort *self, const NetRxFilter *f)
@@ -357,6 +362,8 @@ void net_switch_remove_port(NetSwitch *sw, NetSwitchPort *sp)
     net_port_cleanup(&sp->port);
     g_free(sp);
     if (vm) {
+        /* Frames held for this VM now go nowhere: let the uplinks run. */
+        net_switch_release_held(sw);
         net_switch_notify(sw);
     }
 }
@@ -380,6 +387,9 @@ void net_switch_port_set_link(NetSwitchPort *sp, bool up)
     net_port_set_link(&sp->port, up);
     if (sp->port.peer) {
         net_port_set_link(sp->port.peer, up);
+    }
+    if (!up) {
+        net_switch_release_held(sp->sw);
     }
 }
 

@@ -333,3 +333,16 @@ Test(switch, announce_sends_a_rarp_for_the_vm_mac_everywhere)
     cr_assert_not(net_switch_announce(pa), "no cable, no announcement");
     cr_assert_eq(up.n, 1);
 }
+
+Test(switch, unplugging_a_busy_nic_releases_its_held_uplink)
+{
+    nic_a.refuse = true;
+    from_uplink(MAC_A, MAC_PEER);
+    from_uplink(MAC_A, MAC_PEER);
+    cr_assert_not(net_port_can_send(&up.port), "held for A");
+    net_switch_port_set_link(pa, false);
+    cr_assert(net_port_can_send(&up.port),
+              "an unplugged NIC owes no flush: the wire keeps flowing");
+    from_uplink(MAC_B, MAC_PEER);
+    cr_assert_eq(nic_b.n, 1);
+}
