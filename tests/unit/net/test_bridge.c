@@ -273,7 +273,7 @@ Test(bridge, offload_superframes_are_split_for_the_guest)
     guest_set_ip(&g, ip);
     guest_tcp_listen(&g, 7000);
     guest_arp_request(&g, peer_ip);
-    for (int i = 0; i < 200 && !g.gw_known; i++) {
+    for (gint64 dl = test_deadline(); !g.gw_known && test_before(dl);) {
         pump(1);
     }
     cr_assert(g.gw_known, "the peer answers the guest's ARP");
@@ -291,7 +291,8 @@ Test(bridge, offload_superframes_are_split_for_the_guest)
         data[i] = pattern(i);
     }
     size_t sent = 0;
-    for (int i = 0; i < 8000 && g.tcp.rx->len < total; i++) {
+    for (gint64 dl = test_deadline();
+         g.tcp.rx->len < total && test_before(dl);) {
         if (sent < total) {
             ssize_t n = write(fd, data + sent, total - sent);
             if (n > 0) {

@@ -68,7 +68,7 @@ static void member_run(Member *m)
 
 static bool run_until_frames(Member **ms, unsigned n, Member *m, unsigned want)
 {
-    for (int i = 0; i < 2000; i++) {
+    for (gint64 dl = test_deadline(); test_before(dl);) {
         for (unsigned k = 0; k < n; k++) {
             member_run(ms[k]);
         }
@@ -257,7 +257,7 @@ static void child_dhcp_server(const char *seg, int ready_fd)
 
 static bool guest_bound_run(Guest *g, Clock *clk, GMainContext *ctx)
 {
-    for (int i = 0; i < 4000 && g->dhcp != 3; i++) {
+    for (gint64 dl = test_deadline(); g->dhcp != 3 && test_before(dl);) {
         while (g_main_context_iteration(ctx, FALSE)) {
         }
         clock_step_ns(clk, 1000000);

@@ -140,7 +140,7 @@ static void vm_run(Vm *v)
 
 static bool vm_wait(Vm *v, unsigned frames)
 {
-    for (int i = 0; i < 4000 && v->nic.n < frames; i++) {
+    for (gint64 dl = test_deadline(); v->nic.n < frames && test_before(dl);) {
         vm_run(v);
         g_usleep(250);
     }
@@ -455,7 +455,7 @@ Test(netd, vm_process_without_privileges_bridges_through_netd)
     }
     int seen = 0;
     uint8_t buf[2048];
-    for (int i = 0; i < 800 && !seen; i++) {
+    for (gint64 dl = test_deadline(); !seen && test_before(dl);) {
         ssize_t n = recv(raw, buf, sizeof(buf), 0);
         if (n >= 14 && !memcmp(buf + 6, MAC_C, 6) && buf[12] == 0x88) {
             seen++;
