@@ -25,6 +25,7 @@
 #define BPF_ACCEPT      0x40000u
 #define BPF_MAX_MACS    32
 #define WIRE_MAX        1514 /* without FCS */
+#define WIRE_MIN        60
 #define VLAN_HLEN       4
 #define CARRIER_POLL_MS 500
 
@@ -157,7 +158,16 @@ static void net_bridge_deliver(void *opaque, const uint8_t *frame, size_t len)
 {
     NetBridge *b = opaque;
     uint8_t tagged[WIRE_MAX + VLAN_HLEN];
+    uint8_t padded[WIRE_MIN];
 
+    if (len < WIRE_MIN) {
+        /* The host's own frames are captured before the driver pads them;
+         * a real wire never delivers a runt. */
+        memcpy(padded, frame, len);
+        memset(padded + len, 0, WIRE_MIN - len);
+        frame = padded;
+        len = WIRE_MIN;
+    }
     if (b->vlan && len + VLAN_HLEN <= sizeof(tagged)) {
         /* Put back the 802.1Q tag the hardware stripped. */
         memcpy(tagged, frame, 12);
