@@ -243,6 +243,7 @@ Test(bridge, frame_the_host_sends_to_a_vm_is_delivered_locally)
         if (net_ipv4_parse(f, len, &v) && v.proto == IPPROTO_UDP_ &&
             v.l4_len == 17 && !memcmp(v.l4 + 8, "from-host", 9)) {
             cr_assert_arr_eq(f, MAC_A, 6);
+            cr_assert_eq(len, 60, "padded to the Ethernet minimum");
             cr_assert_eq(
                 net_l4_csum(v.ip + 12, v.ip + 16, IPPROTO_UDP_, v.l4, v.l4_len),
                 0, "checksum completed for the guest");
