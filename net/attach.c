@@ -1,5 +1,12 @@
 /*
  * tulipvm: adapter attachments (see net/attach.h).
+ *
+ * Every adapter gets a switch of its own even when it has one uplink: the
+ * switch is where the per-adapter policy lives (source MAC, promiscuous
+ * policy, capture, cable), and a bridged uplink reads its BPF filter from
+ * it.  VMs sharing a network meet one level further out - on the host
+ * adapter, the local segment's directory, or inside tulipvm-netd - so no
+ * process-wide state is needed here.
  */
 #include "net/attach.h"
 #include "net/bridge.h"
@@ -148,6 +155,7 @@ NetAttachment *net_attachment_new(const NetAttachEnv *env,
     att->vm_name = g_strdup(env->vm_name ? env->vm_name : "tulipvm");
     att->env.vm_name = att->vm_name;
     att->index = index;
+    /* The MAC is held before anything can send with it. */
     memcpy(att->mac, cfg->mac, 6);
     att->claim =
         net_mac_assign(cfg->has_mac, att->mac, att->vm_name, index, errp);
@@ -167,6 +175,7 @@ NetAttachment *net_attachment_new(const NetAttachEnv *env,
     if (!backend_new(att, cfg, &att->be, errp)) {
         goto fail;
     }
+    /* Until a NIC is plugged the link only records the wish. */
     att->link_wanted = cfg->link_up;
     net_attachment_apply_link(att);
     return att;

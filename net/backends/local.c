@@ -57,6 +57,12 @@ static uint64_t mac_key(const uint8_t *m)
            (uint64_t)m[3] << 16 | (uint64_t)m[4] << 8 | m[5];
 }
 
+/*
+ * The member list is the directory listing.  Re-reading it on every flood
+ * would cost a readdir per broadcast, so it is cached and re-read when the
+ * directory's mtime moves (a member joined or left) or, because mtime has
+ * coarse granularity, at least once a second.
+ */
 static void net_local_list_peers(NetLocal *l)
 {
     struct stat st;
@@ -220,6 +226,11 @@ static void net_local_flood(NetLocal *l, const uint8_t *frame, size_t len)
     }
 }
 
+/*
+ * Unicast goes to the member the destination was last heard from, like a
+ * learning switch; a member that vanished is forgotten and the frame
+ * flooded so a MAC that moved is found again.
+ */
 static void net_local_transmit(NetLocal *l, const uint8_t *frame, size_t len)
 {
     if (!(frame[0] & 1)) {
