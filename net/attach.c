@@ -1,5 +1,12 @@
 /*
  * tulipvm: adapter attachments (see net/attach.h).
+ *
+ * Every adapter gets a switch of its own even when it has one uplink: the
+ * switch is where the per-adapter policy lives (source MAC, promiscuous
+ * policy, capture, cable), and a bridged uplink reads its BPF filter from
+ * it.  VMs sharing a network meet one level further out - on the host
+ * adapter, the local segment's directory, or inside tulipvm-netd - so no
+ * process-wide state is needed here.
  */
 #include "net/attach.h"
 #include "net/bridge.h"
@@ -36,7 +43,10 @@ struct NetAttachment {
     NetPcap *capture;
     NetBackendInst be;
     bool link_wanted; /* link=, set_link */
+    bool link_now;    /* what the NIC was last told */
 };
+
+static void net_attachment_carrier(void *opaque, bool up);
 
 static void backend_free(NetAttachment *att, NetBackendInst *be)
 {
@@ -79,6 +89,7 @@ static bool backend_new(NetAttachment *att, const NetNicConfig *cfg,
         const char *sock = g_getenv("TULIPVM_NETD_SOCKET");
         be->bridge = net_bridge_new(clk, ctx, cfg->ifname, att->sw, &local_err);
         if (be->bridge) {
+            net_bridge_set_link_cb(be->bridge, net_attachment_carrier, att);
             return true;
         }
         /* Without CAP_NET_RAW, the daemon bridges for us. */
@@ -115,8 +126,22 @@ static bool backend_new(NetAttachment *att, const NetNicConfig *cfg,
 
 static void net_attachment_apply_link(NetAttachment *att)
 {
-    net_switch_port_set_link(att->vm, att->link_wanted &&
-                                          att->be.type != NET_BACKEND_NONE);
+    bool carrier = !att->be.bridge || net_bridge_carrier(att->be.bridge);
+    bool up = att->link_wanted && att->be.type != NET_BACKEND_NONE && carrier;
+
+    net_switch_port_set_link(att->vm, up);
+    if (up && !att->link_now) {
+        /* Tell the network where this MAC now lives. */
+        net_switch_announce(att->vm);
+    }
+    /* Only a plugged NIC has seen the link (and could be announced). */
+    att->link_now = up && att->vm->port.peer;
+}
+
+static void net_attachment_carrier(void *opaque, bool up)
+{
+    (void)up;
+    net_attachment_apply_link(opaque);
 }
 
 NetAttachment *net_attachment_new(const NetAttachEnv *env,
@@ -130,6 +155,7 @@ NetAttachment *net_attachment_new(const NetAttachEnv *env,
     att->vm_name = g_strdup(env->vm_name ? env->vm_name : "tulipvm");
     att->env.vm_name = att->vm_name;
     att->index = index;
+    /* The MAC is held before anything can send with it. */
     memcpy(att->mac, cfg->mac, 6);
     att->claim =
         net_mac_assign(cfg->has_mac, att->mac, att->vm_name, index, errp);
@@ -149,6 +175,7 @@ NetAttachment *net_attachment_new(const NetAttachEnv *env,
     if (!backend_new(att, cfg, &att->be, errp)) {
         goto fail;
     }
+    /* Until a NIC is plugged the link only records the wish. */
     att->link_wanted = cfg->link_up;
     net_attachment_apply_link(att);
     return att;
@@ -213,6 +240,7 @@ bool net_attachment_reattach(NetAttachment *att, const NetNicConfig *cfg,
     att->be = fresh;
     /* A new network: the guest sees the cable replugged and renews DHCP. */
     net_switch_port_set_link(att->vm, false);
+    att->link_now = false;
     net_attachment_apply_link(att);
     return true;
 }

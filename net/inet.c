@@ -1,5 +1,9 @@
 /*
  * tulipvm: IPv4 header helpers (see net/inet.h).
+ *
+ * Checksums are RFC 1071 one's-complement sums over big-endian 16-bit
+ * words; TCP and UDP add the IPv4 pseudo-header (RFC 793, RFC 768).
+ * Nothing here trusts a length field it has not compared with the frame.
  */
 #include "net/inet.h"
 
@@ -123,6 +127,8 @@ unsigned net_tcp4_segment(const uint8_t *frame, size_t len, size_t max_len,
         return 0;
     }
     payload = v.l4_len - thl;
+    /* Each piece carries the full headers, options included (timestamps
+     * stay valid: every piece was sent at the same time). */
     mss = max_len - hdrs;
     seq = net_get32(v.l4 + 4);
     id = net_get16(v.ip + 4);

@@ -66,6 +66,8 @@ static char *net_mac_dir(GError **errp)
     const char *env = g_getenv("TULIPVM_MAC_DIR");
     const char *dir = env && *env ? env : MAC_DIR_DEFAULT;
 
+    struct stat st;
+
     if (mkdir(dir, 01777) == 0) {
         /* Shared by every user, like /tmp: the umask must not narrow it. */
         chmod(dir, 01777);
@@ -73,6 +75,19 @@ static char *net_mac_dir(GError **errp)
         g_set_error(errp, EMU_ERROR, EMU_ERROR_HOST,
                     "MAC registry %s: cannot create it: %s", dir,
                     g_strerror(errno));
+        return NULL;
+    }
+    /*
+     * Anyone able to delete our lock files could hand out our MAC again:
+     * the directory must be ours or root's, or sticky like /tmp.
+     */
+    if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
+        (st.st_uid != getuid() && st.st_uid != 0) ||
+        ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))) {
+        g_set_error(errp, EMU_ERROR, EMU_ERROR_HOST,
+                    "MAC registry %s: not a safe directory (owner or "
+                    "permissions)",
+                    dir);
         return NULL;
     }
     return g_strdup(dir);

@@ -410,7 +410,11 @@ static const NicOptDesc nic_opts[] = {
 };
 // clang-format on
 
-/* Split at single commas; ",," is a literal comma. */
+/*
+ * Split at single commas; ",," is a literal comma (QEMU's convention), so
+ * a capture path or vde URL containing commas can still be given.  The
+ * first item is the type; it may not contain an escaped comma either.
+ */
 static GPtrArray *split_opts(const char *spec)
 {
     GPtrArray *parts = g_ptr_array_new_with_free_func(g_free);

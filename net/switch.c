@@ -123,7 +123,9 @@ static bool vm_port_wants(const NetSwitchPort *sp, const uint8_t *dst,
 static bool vm_port_backlogged(const NetSwitchPort *sp)
 {
     const NetPort *nic = sp->port.peer;
-    return nic && (nic->waiting || nic->incoming.length);
+    /* An unplugged NIC owes no flush: its frames are dropped, not held. */
+    return nic && sp->port.link_up && nic->link_up &&
+           (nic->waiting || nic->incoming.length);
 }
 
 static ssize_t net_switch_output(NetSwitchPort *sp, const uint8_t *frame,
@@ -260,12 +262,8 @@ static ssize_t net_switch_port_receive(NetPort *self, const uint8_t *frame,
     return net_switch_forward(sw, in, frame, len);
 }
 
-/* A VM's NIC drained its queue: release uplinks that were held for it. */
-static void net_switch_port_ready(NetPort *self)
+static void net_switch_release_held(NetSwitch *sw)
 {
-    NetSwitchPort *sp = self->opaque;
-    NetSwitch *sw = sp->sw;
-
     for (unsigned i = 0; i < sw->ports->len; i++) {
         NetSwitchPort *up = g_ptr_array_index(sw->ports, i);
         if (up->held) {
@@ -273,6 +271,13 @@ static void net_switch_port_ready(NetPort *self)
             net_port_flush(&up->port);
         }
     }
+}
+
+/* A VM's NIC drained its queue: release uplinks that were held for it. */
+static void net_switch_port_ready(NetPort *self)
+{
+    NetSwitchPort *sp = self->opaque;
+    net_switch_release_held(sp->sw);
 }
 
 static void net_switch_port_filter_changed(NetPort *self, const NetRxFilter *f)
@@ -357,6 +362,8 @@ void net_switch_remove_port(NetSwitch *sw, NetSwitchPort *sp)
     net_port_cleanup(&sp->port);
     g_free(sp);
     if (vm) {
+        /* Frames held for this VM now go nowhere: let the uplinks run. */
+        net_switch_release_held(sw);
         net_switch_notify(sw);
     }
 }
@@ -381,6 +388,33 @@ void net_switch_port_set_link(NetSwitchPort *sp, bool up)
     if (sp->port.peer) {
         net_port_set_link(sp->port.peer, up);
     }
+    if (!up) {
+        net_switch_release_held(sp->sw);
+    }
+}
+
+bool net_switch_announce(NetSwitchPort *sp)
+{
+    uint8_t f[60] = {0};
+    const NetPort *nic = sp->port.peer;
+
+    if (sp->kind != NET_SWITCH_PORT_VM || !nic || !sp->port.link_up ||
+        !nic->link_up) {
+        return false;
+    }
+    memset(f, 0xFF, 6);
+    memcpy(f + 6, nic->mac, 6);
+    f[12] = 0x80; /* RARP */
+    f[13] = 0x35;
+    f[15] = 1;    /* Ethernet */
+    f[16] = 0x08; /* IPv4 */
+    f[18] = 6;
+    f[19] = 4;
+    f[21] = 3; /* reverse request */
+    memcpy(f + 22, nic->mac, 6);
+    memcpy(f + 32, nic->mac, 6);
+    net_switch_port_receive(&sp->port, f, sizeof(f));
+    return true;
 }
 
 void net_switch_port_set_capture(NetSwitchPort *sp, NetPcap *pcap)

@@ -408,6 +408,12 @@ static bool netd_drop_capabilities(void)
 
 /* --- main ----------------------------------------------------------- */
 
+static gboolean netd_quit(gpointer opaque)
+{
+    *(bool *)opaque = true;
+    return G_SOURCE_CONTINUE;
+}
+
 static void usage(FILE *out)
 {
     fprintf(out,
@@ -507,8 +513,25 @@ int main(int argc, char **argv)
     g_source_attach(ls, d.ctx);
     fprintf(stderr, "tulipvm-netd: listening on %s (group %s%s)\n", path, group,
             gr ? "" : ", which does not exist: root only");
-    for (;;) {
+    bool quit = false;
+    g_unix_signal_add(SIGTERM, netd_quit, &quit);
+    g_unix_signal_add(SIGINT, netd_quit, &quit);
+    while (!quit) {
         g_main_context_iteration(d.ctx, TRUE);
     }
+    /* Leave no stale socket behind; clients see their connection close. */
+    unlink(path);
+    while (d.clients->len) {
+        client_free(g_ptr_array_index(d.clients, 0));
+    }
+    g_source_destroy(ls);
+    g_source_unref(ls);
+    g_source_destroy(cs);
+    g_source_unref(cs);
+    g_ptr_array_free(d.clients, TRUE);
+    g_hash_table_destroy(d.macs);
+    g_hash_table_destroy(d.segments); /* empty: segments die with users */
+    clock_free(d.clock);
+    close(d.listen_fd);
     return 0;
 }

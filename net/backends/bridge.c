@@ -13,6 +13,7 @@
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -24,7 +25,9 @@
 #define BPF_ACCEPT      0x40000u
 #define BPF_MAX_MACS    32
 #define WIRE_MAX        1514 /* without FCS */
+#define WIRE_MIN        60
 #define VLAN_HLEN       4
+#define CARRIER_POLL_MS 500
 
 typedef struct NetBridgeSource {
     GSource source;
@@ -45,6 +48,10 @@ struct NetBridge {
     NetBridgeSource *source;
     gpointer fd_tag;
     unsigned filter_len;
+    GSource *carrier_src;
+    bool carrier;
+    NetBridgeLinkFn link_cb;
+    void *link_opaque;
     /* VLAN re-insertion of the frame being split */
     uint16_t vlan_tpid, vlan_tci;
     bool vlan;
@@ -151,7 +158,16 @@ static void net_bridge_deliver(void *opaque, const uint8_t *frame, size_t len)
 {
     NetBridge *b = opaque;
     uint8_t tagged[WIRE_MAX + VLAN_HLEN];
+    uint8_t padded[WIRE_MIN];
 
+    if (len < WIRE_MIN) {
+        /* The host's own frames are captured before the driver pads them;
+         * a real wire never delivers a runt. */
+        memcpy(padded, frame, len);
+        memset(padded + len, 0, WIRE_MIN - len);
+        frame = padded;
+        len = WIRE_MIN;
+    }
     if (b->vlan && len + VLAN_HLEN <= sizeof(tagged)) {
         /* Put back the 802.1Q tag the hardware stripped. */
         memcpy(tagged, frame, 12);
@@ -305,6 +321,45 @@ static const NetPortOps net_bridge_port_ops = {
     .ready = net_bridge_ready,
 };
 
+/* --- carrier ------------------------------------------------------------ */
+
+static bool net_bridge_read_carrier(NetBridge *b)
+{
+    struct ifreq ifr = {0};
+
+    g_strlcpy(ifr.ifr_name, b->ifname, sizeof(ifr.ifr_name));
+    if (ioctl(b->fd, SIOCGIFFLAGS, &ifr) < 0) {
+        return false; /* gone: as good as unplugged */
+    }
+    return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
+}
+
+static gboolean net_bridge_poll_carrier(gpointer opaque)
+{
+    NetBridge *b = opaque;
+    bool up = net_bridge_read_carrier(b);
+
+    if (up != b->carrier) {
+        b->carrier = up;
+        TRACE(TRACE_BRIDGE, "%s: carrier %s", b->ifname, up ? "up" : "down");
+        if (b->link_cb) {
+            b->link_cb(b->link_opaque, up);
+        }
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+void net_bridge_set_link_cb(NetBridge *b, NetBridgeLinkFn fn, void *opaque)
+{
+    b->link_cb = fn;
+    b->link_opaque = opaque;
+}
+
+bool net_bridge_carrier(const NetBridge *b)
+{
+    return b->carrier;
+}
+
 /* --- lifecycle ---------------------------------------------------------- */
 
 NetBridge *net_bridge_new(Clock *clock, GMainContext *ctx, const char *ifname,
@@ -332,6 +387,21 @@ NetBridge *net_bridge_new(Clock *clock, GMainContext *ctx, const char *ifname,
         g_set_error(errp, EMU_ERROR, EMU_ERROR_HOST,
                     "bridge,ifname=%s: no such interface", ifname);
         goto fail;
+    }
+    {
+        g_autofree char *w1 =
+            g_strdup_printf("/sys/class/net/%s/wireless", ifname);
+        g_autofree char *w2 =
+            g_strdup_printf("/sys/class/net/%s/phy80211", ifname);
+        if (g_file_test(w1, G_FILE_TEST_EXISTS) ||
+            g_file_test(w2, G_FILE_TEST_EXISTS)) {
+            /* Access points drop frames from MACs they did not associate. */
+            emu_log(LOG_WARN,
+                    "bridge,ifname=%s: a Wi-Fi adapter will not carry frames "
+                    "with the VM's MAC; use -nic user, or tap on a wired "
+                    "bridge",
+                    ifname);
+        }
     }
     /* Protocol 0: nothing is queued before the filter is in place. */
     b->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -388,6 +458,10 @@ NetBridge *net_bridge_new(Clock *clock, GMainContext *ctx, const char *ifname,
     b->source->b = b;
     b->fd_tag = g_source_add_unix_fd(&b->source->source, b->fd, G_IO_IN);
     g_source_attach(&b->source->source, ctx);
+    b->carrier = net_bridge_read_carrier(b);
+    b->carrier_src = g_timeout_source_new(CARRIER_POLL_MS);
+    g_source_set_callback(b->carrier_src, net_bridge_poll_carrier, b, NULL);
+    g_source_attach(b->carrier_src, ctx);
     b->uplink = net_switch_add_uplink(sw, ifname);
     net_port_connect(&b->port, &b->uplink->port);
     net_switch_set_changed_cb(sw, net_bridge_switch_changed, b);
@@ -408,6 +482,10 @@ void net_bridge_free(NetBridge *b)
         net_switch_remove_port(b->sw, b->uplink);
     }
     net_port_cleanup(&b->port);
+    if (b->carrier_src) {
+        g_source_destroy(b->carrier_src);
+        g_source_unref(b->carrier_src);
+    }
     if (b->source) {
         g_source_destroy(&b->source->source);
         g_source_unref(&b->source->source);

@@ -5,9 +5,11 @@
 #include "emu/log.h"
 
 #include <errno.h>
+#include <string.h>
 
 #define FD_READ_BUDGET 64
 #define FD_WIRE_MAX    1518 /* 1514 plus an 802.1Q tag */
+#define FD_WIRE_MIN    60
 
 struct NetFdBackendSource {
     GSource source;
@@ -44,6 +46,11 @@ static void net_fd_backend_read(NetFdBackend *b)
         }
         if (n < 14) {
             continue;
+        }
+        if (n < FD_WIRE_MIN) {
+            /* A tap hands over unpadded frames (ARP is 42 bytes). */
+            memset(buf + n, 0, (size_t)(FD_WIRE_MIN - n));
+            n = FD_WIRE_MIN;
         }
         b->stats.rx_frames++;
         net_port_send(&b->port, buf, (size_t)n);

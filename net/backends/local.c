@@ -22,6 +22,8 @@
 #define LOCAL_LIST_REFRESH G_USEC_PER_SEC
 #define LOCAL_SOCK_PREFIX  "ep-"
 #define LOCAL_LEARN_MAX    1024
+#define LOCAL_TXQ_MAX      512
+#define LOCAL_RETRY_MS     1
 
 typedef struct NetLocalSource {
     GSource source;
@@ -40,6 +42,9 @@ struct NetLocal {
     struct timespec dir_mtime;
     gint64 listed_at;
     GHashTable *learned; /* MAC as uint64 -> char * path */
+    GMainContext *ctx;
+    GQueue txq; /* LocalPending *, waiting for a full member */
+    GSource *retry_src;
     bool dhcp;
     int dhcp_lock_fd; /* >= 0 once we serve DHCP */
     NetDhcpd dhcpd;
@@ -52,6 +57,12 @@ static uint64_t mac_key(const uint8_t *m)
            (uint64_t)m[3] << 16 | (uint64_t)m[4] << 8 | m[5];
 }
 
+/*
+ * The member list is the directory listing.  Re-reading it on every flood
+ * would cost a readdir per broadcast, so it is cached and re-read when the
+ * directory's mtime moves (a member joined or left) or, because mtime has
+ * coarse granularity, at least once a second.
+ */
 static void net_local_list_peers(NetLocal *l)
 {
     struct stat st;
@@ -87,9 +98,9 @@ static void net_local_list_peers(NetLocal *l)
     closedir(d);
 }
 
-/* Returns false when the peer is gone for good. */
-static bool net_local_sendto(NetLocal *l, const char *path,
-                             const uint8_t *frame, size_t len)
+/* 1 sent, 0 the member's queue is full (try later), -1 member gone. */
+static int net_local_try_send(NetLocal *l, const char *path,
+                              const uint8_t *frame, size_t len)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
 
@@ -97,20 +108,98 @@ static bool net_local_sendto(NetLocal *l, const char *path,
     if (sendto(l->fd, frame, len, MSG_DONTWAIT, (struct sockaddr *)&sa,
                sizeof(sa)) >= 0) {
         l->stats.tx_frames++;
-        return true;
+        return 1;
     }
     if (errno == ECONNREFUSED) {
         /* Nobody is bound: a member that crashed without cleaning up. */
         if (unlink(path) == 0) {
             l->stats.stale_removed++;
         }
-        return false;
+        return -1;
     }
     if (errno == ENOENT) {
-        return false;
+        return -1;
     }
-    l->stats.tx_dropped++; /* EAGAIN: that member is congested */
-    return true;
+    return 0; /* EAGAIN: the kernel keeps only a few datagrams per member */
+}
+
+static void net_local_forget(NetLocal *l, const char *path);
+
+typedef struct LocalPending {
+    char *path;
+    size_t len;
+    uint8_t data[];
+} LocalPending;
+
+static void local_pending_free(LocalPending *p)
+{
+    g_free(p->path);
+    g_free(p);
+}
+
+/* Send what waits, in order; stop at the first member still full. */
+static gboolean net_local_retry(gpointer opaque)
+{
+    NetLocal *l = opaque;
+    LocalPending *p;
+
+    while ((p = g_queue_peek_head(&l->txq))) {
+        int r = net_local_try_send(l, p->path, p->data, p->len);
+        if (r == 0) {
+            return G_SOURCE_CONTINUE;
+        }
+        if (r < 0) {
+            net_local_forget(l, p->path);
+        }
+        local_pending_free(g_queue_pop_head(&l->txq));
+    }
+    l->retry_src = NULL;
+    return G_SOURCE_REMOVE;
+}
+
+/*
+ * Queue a frame behind the ones already waiting (order is kept), bounded
+ * like a switch buffer; the overflow is dropped and counted, as on a
+ * congested wire.
+ */
+static void net_local_enqueue(NetLocal *l, const char *path,
+                              const uint8_t *frame, size_t len)
+{
+    LocalPending *p;
+
+    if (l->txq.length >= LOCAL_TXQ_MAX) {
+        l->stats.tx_dropped++;
+        return;
+    }
+    p = g_malloc(sizeof(*p) + len);
+    p->path = g_strdup(path);
+    p->len = len;
+    memcpy(p->data, frame, len);
+    g_queue_push_tail(&l->txq, p);
+    l->stats.tx_queued++;
+    if (!l->retry_src) {
+        l->retry_src = g_timeout_source_new(LOCAL_RETRY_MS);
+        g_source_set_callback(l->retry_src, net_local_retry, l, NULL);
+        g_source_attach(l->retry_src, l->ctx);
+        g_source_unref(l->retry_src); /* the context holds it */
+    }
+}
+
+/* Returns false when the peer is gone for good. */
+static bool net_local_sendto(NetLocal *l, const char *path,
+                             const uint8_t *frame, size_t len)
+{
+    int r;
+
+    if (l->txq.length) {
+        net_local_enqueue(l, path, frame, len);
+        return true;
+    }
+    r = net_local_try_send(l, path, frame, len);
+    if (r == 0) {
+        net_local_enqueue(l, path, frame, len);
+    }
+    return r >= 0;
 }
 
 static gboolean learned_is_path(gpointer k, gpointer v, gpointer path)
@@ -137,6 +226,11 @@ static void net_local_flood(NetLocal *l, const uint8_t *frame, size_t len)
     }
 }
 
+/*
+ * Unicast goes to the member the destination was last heard from, like a
+ * learning switch; a member that vanished is forgotten and the frame
+ * flooded so a MAC that moved is found again.
+ */
 static void net_local_transmit(NetLocal *l, const uint8_t *frame, size_t len)
 {
     if (!(frame[0] & 1)) {
@@ -308,6 +402,8 @@ NetLocal *net_local_new(Clock *clock, GMainContext *ctx, const char *segment,
     l = g_new0(NetLocal, 1);
     l->fd = -1;
     l->dhcp_lock_fd = -1;
+    l->ctx = ctx;
+    g_queue_init(&l->txq);
     l->dir = g_build_filename(base, segment, NULL);
     l->peers = g_ptr_array_new_with_free_func(g_free);
     l->learned =
@@ -360,6 +456,10 @@ void net_local_free(NetLocal *l)
         return;
     }
     net_port_cleanup(&l->port);
+    if (l->retry_src) {
+        g_source_destroy(l->retry_src);
+    }
+    g_queue_clear_full(&l->txq, (GDestroyNotify)local_pending_free);
     if (l->source) {
         g_source_destroy(&l->source->source);
         g_source_unref(&l->source->source);

@@ -172,8 +172,22 @@ static bool net_slirp_host_protect(NetSlirp *s, const uint8_t *frame,
     bool syn, alias;
     uint16_t dport;
 
-    if (s->hostaccess || !net_ipv4_parse(frame, len, &v) || !v.l4) {
+    if (s->hostaccess || !net_ipv4_parse(frame, len, &v)) {
         return false;
+    }
+    memcpy(&dst, v.ip + 16, 4);
+    if (!v.l4 || (net_get16(v.ip + 6) & 0x2000)) {
+        /*
+         * A fragment: slirp reassembles before it looks at ports, so a SYN
+         * split across fragments would slip past the checks below.  Drop
+         * fragments for the host; only the DNS service may get them.
+         */
+        if (dst == s->dns.s_addr || ((dst & s->mask.s_addr) != s->net.s_addr &&
+                                     !net_slirp_is_host_addr(s, dst))) {
+            return false;
+        }
+        s->stats.host_protect_drops++;
+        return true;
     }
     if (v.proto == IPPROTO_TCP_) {
         if (v.l4_len < 20 || (size_t)(v.l4[12] >> 4) * 4 > v.l4_len) {
@@ -190,7 +204,6 @@ static bool net_slirp_host_protect(NetSlirp *s, const uint8_t *frame,
     } else {
         return false;
     }
-    memcpy(&dst, v.ip + 16, 4);
     dport = net_get16(v.l4 + 2);
     if (v.proto == IPPROTO_UDP_ && net_slirp_is_udp_reply(s, dst, &v)) {
         return false;

@@ -52,6 +52,15 @@ NetBridge *net_bridge_new(Clock *clock, GMainContext *ctx, const char *ifname,
                           NetSwitch *sw, GError **errp);
 void net_bridge_free(NetBridge *b);
 const NetBridgeStats *net_bridge_stats(NetBridge *b);
+/*
+ * The host adapter's carrier, polled twice a second: the adapters bridged
+ * to it see their cable follow it (a guest renews DHCP after the host's
+ * cable comes back).
+ */
+typedef void (*NetBridgeLinkFn)(void *opaque, bool up);
+void net_bridge_set_link_cb(NetBridge *b, NetBridgeLinkFn fn, void *opaque);
+bool net_bridge_carrier(const NetBridge *b);
+
 /* Instructions in the current BPF program (for tests and diagnostics). */
 unsigned net_bridge_filter_len(const NetBridge *b);
 

@@ -24,8 +24,11 @@
  * NAME/dhcp.leases, and another dhcp=on member takes over if it exits.
  *
  * Backpressure: while the switch cannot take frames, the socket is not
- * read, so the kernel queue absorbs the burst and then senders' frames
- * are dropped (counted at the sender), as on a congested wire.
+ * read.  The kernel keeps only a few datagrams per receiving socket
+ * (net.unix.max_dgram_qlen, 10 by default), so a sender keeps frames for
+ * a full member in a bounded queue (512 frames, order kept) retried every
+ * millisecond; beyond that frames are dropped and counted, as on a
+ * congested wire.
  */
 #ifndef NET_LOCAL_H
 #define NET_LOCAL_H
@@ -36,7 +39,8 @@ typedef struct NetLocal NetLocal;
 
 typedef struct NetLocalStats {
     uint64_t tx_frames, rx_frames;
-    uint64_t tx_dropped;    /* a member's queue was full */
+    uint64_t tx_queued;     /* waited for a congested member */
+    uint64_t tx_dropped;    /* our bounded send queue was full */
     uint64_t stale_removed; /* sockets of dead members removed */
     uint64_t dhcp_replies;
 } NetLocalStats;

@@ -94,6 +94,15 @@ void net_switch_set_changed_cb(NetSwitch *sw, NetSwitchChangedFn fn,
                                void *opaque);
 
 /*
+ * Announce a VM port's MAC to the network, as QEMU does after migration:
+ * one broadcast RARP (EtherType 0x8035, opcode 3, sender = target = the
+ * NIC's MAC) sent as if by the VM, so physical switches relearn where the
+ * MAC lives after a re-attachment or a cable replug.  Returns false when
+ * the port has no NIC or no link.
+ */
+bool net_switch_announce(NetSwitchPort *sp);
+
+/*
  * What uplink backends need to filter at the source (bridge BPF): the MACs
  * owned by VM ports, and whether any VM wants every multicast or every
  * frame.  Returns how many MACs were written (at most max).

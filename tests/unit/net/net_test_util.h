@@ -7,7 +7,7 @@
 
 #include "net/port.h"
 
-#define TEST_END_MAX_FRAMES 256
+#define TEST_END_MAX_FRAMES 1024
 
 typedef struct TestEnd {
     NetPort port;
@@ -34,5 +34,19 @@ void test_frame(uint8_t *buf, size_t len, const uint8_t dst[6],
                 const uint8_t src[6], uint8_t tag);
 
 extern const uint8_t TEST_BCAST[6];
+
+/*
+ * Waits on real peers are bounded in host time, not iterations, so a test
+ * on a loaded machine waits longer instead of failing.
+ */
+#define TEST_WAIT_US (10 * G_USEC_PER_SEC)
+static inline gint64 test_deadline(void)
+{
+    return g_get_monotonic_time() + TEST_WAIT_US;
+}
+static inline bool test_before(gint64 deadline)
+{
+    return g_get_monotonic_time() < deadline;
+}
 
 #endif

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -135,4 +136,16 @@ Test(mac, taken_default_moves_to_the_next_free_one)
     cr_assert_arr_eq(again, first, 6, "back to its stable MAC when free");
     net_mac_release(b);
     net_mac_release(c);
+}
+
+Test(mac, registry_in_a_directory_others_can_empty_is_refused)
+{
+    uint8_t mac[6] = {0x00, 0x03, 0xFF, 0x0D, 0x0E, 0x0F};
+    g_autoptr(GError) err = NULL;
+    g_autofree char *open_dir = g_strdup_printf("%s/wide-open", dir);
+    cr_assert_eq(mkdir(open_dir, 0700), 0);
+    cr_assert_eq(chmod(open_dir, 0777), 0); /* world-writable, not sticky */
+    g_setenv("TULIPVM_MAC_DIR", open_dir, TRUE);
+    cr_assert_null(net_mac_claim(mac, "vm", &err));
+    cr_assert(strstr(err->message, "not a safe directory"), "%s", err->message);
 }

@@ -78,8 +78,10 @@ static void setup(void)
 
 static void teardown(void)
 {
-    kill(netd_pid, SIGKILL);
-    waitpid(netd_pid, NULL, 0);
+    if (netd_pid > 0) {
+        kill(netd_pid, SIGKILL);
+        waitpid(netd_pid, NULL, 0);
+    }
     g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmp);
     cr_assert_eq(system(cmd), 0);
 }
@@ -138,7 +140,7 @@ static void vm_run(Vm *v)
 
 static bool vm_wait(Vm *v, unsigned frames)
 {
-    for (int i = 0; i < 4000 && v->nic.n < frames; i++) {
+    for (gint64 dl = test_deadline(); v->nic.n < frames && test_before(dl);) {
         vm_run(v);
         g_usleep(250);
     }
@@ -453,7 +455,7 @@ Test(netd, vm_process_without_privileges_bridges_through_netd)
     }
     int seen = 0;
     uint8_t buf[2048];
-    for (int i = 0; i < 800 && !seen; i++) {
+    for (gint64 dl = test_deadline(); !seen && test_before(dl);) {
         ssize_t n = recv(raw, buf, sizeof(buf), 0);
         if (n >= 14 && !memcmp(buf + 6, MAC_C, 6) && buf[12] == 0x88) {
             seen++;
@@ -466,4 +468,18 @@ Test(netd, vm_process_without_privileges_bridges_through_netd)
               WEXITSTATUS(st));
     cr_assert_eq(seen, 1, "its frame reached the wire through netd");
     close(raw);
+}
+
+Test(netd, sigterm_ends_it_cleanly_and_removes_its_socket)
+{
+    Vm v;
+    g_autoptr(GError) err = NULL;
+    cr_assert(vm_open(&v, NETD_KIND_LOCAL, "lab", MAC_A, &err));
+    cr_assert_eq(kill(netd_pid, SIGTERM), 0);
+    int st;
+    cr_assert_eq(waitpid(netd_pid, &st, 0), netd_pid);
+    netd_pid = -1;
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    cr_assert_neq(access(sock_path, F_OK), 0, "socket removed");
+    vm_close(&v);
 }

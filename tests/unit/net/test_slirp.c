@@ -9,6 +9,7 @@
 #include <criterion/criterion.h>
 #include "net/slirp.h"
 #include "net/switch.h"
+#include "net/inet.h"
 #include "guest_stack.h"
 #include "netns_util.h"
 
@@ -513,4 +514,72 @@ Test(slirp, occupied_hostfwd_port_is_a_clear_error)
     cr_assert_not_null(err);
     cr_assert(strstr(err->message, "15099"), "%s", err->message);
     close(busy);
+}
+
+/* A SYN to dst:port from the guest, split into two IP fragments. */
+static void send_fragmented_syn(const uint8_t dst[4], uint16_t port)
+{
+    uint8_t tcp[24] = {0};
+    net_put16(tcp, 42000);
+    net_put16(tcp + 2, port);
+    net_put32(tcp + 4, 777);
+    tcp[12] = 6 << 4;
+    tcp[13] = TCPF_SYN;
+    net_put16(tcp + 14, 65535);
+    tcp[20] = 2;
+    tcp[21] = 4;
+    net_put16(tcp + 22, 1460);
+    net_put16(tcp + 16, net_l4_csum(IP_GUEST, dst, IPPROTO_TCP_, tcp, 24));
+    for (int part = 0; part < 2; part++) {
+        uint8_t f[60] = {0};
+        uint8_t *ip = f + 14;
+        size_t plen = part ? 16 : 8;
+        memcpy(f, g.gw_mac, 6);
+        memcpy(f + 6, GUEST_MAC, 6);
+        net_put16(f + 12, ETHTYPE_IPV4);
+        ip[0] = 0x45;
+        net_put16(ip + 2, (uint16_t)(20 + plen));
+        net_put16(ip + 4, 0x4242);
+        net_put16(ip + 6, part ? 1 : 0x2000); /* offset 8 bytes / MF */
+        ip[8] = 64;
+        ip[9] = IPPROTO_TCP_;
+        memcpy(ip + 12, IP_GUEST, 4);
+        memcpy(ip + 16, dst, 4);
+        net_ipv4_set_csum(ip, 20);
+        memcpy(ip + 20, tcp + (part ? 8 : 0), plen);
+        net_port_send(&g.port, f, sizeof(f));
+    }
+}
+
+static int accept_within(int lfd, unsigned iterations)
+{
+    int c = -1;
+    for (unsigned i = 0; i < iterations && c < 0; i++) {
+        pump_for(1);
+        c = accept(lfd, NULL, NULL);
+    }
+    return c;
+}
+
+Test(slirp, fragmented_syn_to_the_host_is_refused_too)
+{
+    int lfd = tcp_listener_in(ns_self, "0.0.0.0", 6002);
+    start("user");
+    guest_up();
+    send_fragmented_syn(IP_HOST_VETH, 6002);
+    cr_assert_lt(accept_within(lfd, 300), 0, "no connection arrives");
+    cr_assert_geq(net_slirp_stats(sl)->host_protect_drops, 2);
+    close(lfd);
+}
+
+Test(slirp, fragmented_syn_reaches_the_host_with_hostaccess)
+{
+    int lfd = tcp_listener_in(ns_self, "0.0.0.0", 6002);
+    start("user,hostaccess=on");
+    guest_up();
+    send_fragmented_syn(IP_HOST_VETH, 6002);
+    int c = accept_within(lfd, 2000);
+    cr_assert_geq(c, 0, "slirp reassembled the SYN and connected");
+    close(c);
+    close(lfd);
 }

@@ -312,3 +312,37 @@ Test(switch, reports_vm_macs_and_wants_for_source_filtering)
     net_switch_vm_macs(sw, macs, 4, &w);
     cr_assert(w.all_multicast);
 }
+
+Test(switch, announce_sends_a_rarp_for_the_vm_mac_everywhere)
+{
+    cr_assert(net_switch_announce(pa));
+    cr_assert_eq(up.n, 1);
+    cr_assert_eq(nic_b.n, 1, "other VMs hear it too");
+    cr_assert_eq(nic_a.n, 0);
+    size_t len;
+    const uint8_t *f = test_end_frame(&up, 0, &len);
+    cr_assert_eq(len, 60);
+    cr_assert_arr_eq(f, TEST_BCAST, 6);
+    cr_assert_arr_eq(f + 6, MAC_A, 6);
+    cr_assert_eq(f[12], 0x80);
+    cr_assert_eq(f[13], 0x35);
+    cr_assert_eq(f[21], 3, "reverse request");
+    cr_assert_arr_eq(f + 22, MAC_A, 6);
+    cr_assert_arr_eq(f + 32, MAC_A, 6);
+    net_switch_port_set_link(pa, false);
+    cr_assert_not(net_switch_announce(pa), "no cable, no announcement");
+    cr_assert_eq(up.n, 1);
+}
+
+Test(switch, unplugging_a_busy_nic_releases_its_held_uplink)
+{
+    nic_a.refuse = true;
+    from_uplink(MAC_A, MAC_PEER);
+    from_uplink(MAC_A, MAC_PEER);
+    cr_assert_not(net_port_can_send(&up.port), "held for A");
+    net_switch_port_set_link(pa, false);
+    cr_assert(net_port_can_send(&up.port),
+              "an unplugged NIC owes no flush: the wire keeps flowing");
+    from_uplink(MAC_B, MAC_PEER);
+    cr_assert_eq(nic_b.n, 1);
+}

@@ -85,7 +85,7 @@ Test(tap_vde, host_and_vm_talk_both_ways_through_a_tap)
     net_port_connect(&g.port, &vp->port);
     guest_set_ip(&g, vm_ip);
     guest_arp_request(&g, host_ip);
-    for (int i = 0; i < 2000 && !g.gw_known; i++) {
+    for (gint64 dl = test_deadline(); !g.gw_known && test_before(dl);) {
         pump();
     }
     cr_assert(g.gw_known, "the host's stack answers the VM's ARP");
@@ -98,7 +98,7 @@ Test(tap_vde, host_and_vm_talk_both_ways_through_a_tap)
     cr_assert_eq(bind(fd, (struct sockaddr *)&me, sizeof(me)), 0);
     cr_assert_eq(
         sendto(fd, "hello-vm", 8, 0, (struct sockaddr *)&sa, sizeof(sa)), 8);
-    for (int i = 0; i < 2000 && !g.udp_got; i++) {
+    for (gint64 dl = test_deadline(); !g.udp_got && test_before(dl);) {
         pump();
     }
     cr_assert(g.udp_got, "the host reaches the VM");
@@ -108,7 +108,7 @@ Test(tap_vde, host_and_vm_talk_both_ways_through_a_tap)
     guest_udp_send(&g, host_ip, 5000, 5001, (const uint8_t *)"hello-host", 10);
     char buf[32];
     ssize_t n = -1;
-    for (int i = 0; i < 2000 && n < 0; i++) {
+    for (gint64 dl = test_deadline(); n < 0 && test_before(dl);) {
         pump();
         n = recv(fd, buf, sizeof(buf), 0);
     }
@@ -148,7 +148,7 @@ Test(tap_vde, two_vde_endpoints_exchange_frames)
 
     test_frame(f, sizeof(f), MAC_B, MAC_A, 4);
     net_port_send(&a.port, f, sizeof(f));
-    for (int i = 0; i < 2000 && !b.n; i++) {
+    for (gint64 dl = test_deadline(); !b.n && test_before(dl);) {
         pump();
     }
     cr_assert_eq(b.n, 1);
@@ -159,7 +159,7 @@ Test(tap_vde, two_vde_endpoints_exchange_frames)
 
     test_frame(f, sizeof(f), TEST_BCAST, MAC_B, 5);
     net_port_send(&b.port, f, sizeof(f));
-    for (int i = 0; i < 2000 && !a.n; i++) {
+    for (gint64 dl = test_deadline(); !a.n && test_before(dl);) {
         pump();
     }
     cr_assert_eq(a.n, 1);
