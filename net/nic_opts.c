@@ -198,10 +198,11 @@ static bool opt_model(NetNicConfig *cfg, const char *key, const char *val,
                       GError **errp)
 {
     (void)key;
-    if (strcmp(val, "dc21140")) {
+    /* The adapter models tulipvm emulates (devices/tulip, TulipModel). */
+    if (strcmp(val, "dc21140") && strcmp(val, "dc21140-gpr")) {
         return opt_error(errp,
                          "model=%s: unknown NIC model (available: "
-                         "dc21140)",
+                         "dc21140, dc21140-gpr)",
                          val);
     }
     g_strlcpy(cfg->model, val, sizeof(cfg->model));

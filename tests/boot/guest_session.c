@@ -38,8 +38,7 @@ GuestSession *guest_start(const char *const *extra_args)
     s->log = g_string_new(NULL);
     if (!g_spawn_async_with_pipes(NULL, (char **)argv->pdata, NULL,
                                   G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-                                  &s->pid, &s->in_fd, &s->out_fd, NULL,
-                                  &err)) {
+                                  &s->pid, &s->in_fd, &s->out_fd, NULL, &err)) {
         g_printerr("cannot start %s: %s\n", TULIPVM_BIN, err->message);
         s->exited = true;
     } else {
@@ -96,8 +95,8 @@ char *guest_expect(GuestSession *s, const char *pattern, double timeout_s)
             return g_match_info_fetch(mi, 0);
         }
         if (g_get_monotonic_time() > end || !guest_pump(s, 100)) {
-            g_printerr("--- console (waiting for /%s/) ---\n%s\n---\n",
-                       pattern, s->log->str + MIN(s->mark, s->log->len));
+            g_printerr("--- console (waiting for /%s/) ---\n%s\n---\n", pattern,
+                       s->log->str + MIN(s->mark, s->log->len));
             return NULL;
         }
     }

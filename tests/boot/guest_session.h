@@ -11,9 +11,9 @@
 typedef struct GuestSession {
     GPid pid;
     int in_fd, out_fd;
-    GString *log;      /* everything the console printed so far */
-    gsize mark;        /* expect() searches from here */
-    char *log_path;    /* copy of the console for failure reports */
+    GString *log;   /* everything the console printed so far */
+    gsize mark;     /* expect() searches from here */
+    char *log_path; /* copy of the console for failure reports */
     bool exited;
     int status;
 } GuestSession;

@@ -9,15 +9,18 @@
 
 /* The kernel command line the default guest uses (pc-platform.md 3.10). */
 #define FAST_APPEND                                                            \
-    "console=ttyS0 acpi=off noapic nolapic cryptomgr.notests noisapnp "       \
+    "console=ttyS0 acpi=off noapic nolapic cryptomgr.notests noisapnp "        \
     "pnpbios=off tsc=reliable rdinit=/init"
 
 /*
  * What every boot must show: tulip's probe line naming our chip with a
  * 00:03:ff MAC and the IRQ the machine routed, a lease from the NAT, the
- * gateway answering, a shell, and the link up as the kernel reports it.
+ * gateway answering, a shell, and carrier as the kernel reports it.  With
+ * the MII PHY the driver drives the link state ("up"); on the GPR board it
+ * never calls netif_carrier_on/off, so the kernel says "unknown" there -
+ * as on real hardware.
  */
-static void assert_guest_online(GuestSession *s)
+static void assert_guest_online(GuestSession *s, const char *operstate)
 {
     double t = guest_boot_timeout();
     g_autofree char *probe = guest_expect(
@@ -30,23 +33,27 @@ static void assert_guest_online(GuestSession *s)
         s, "lease of 10\\.0\\.2\\.15 obtained from 10\\.0\\.2\\.2", t);
     cr_assert_not_null(lease, "DHCP lease from the NAT");
     g_autofree char *ping =
-        guest_expect(s, "eth0 00:03:ff:\\S+ 10\\.0\\.2\\.15/24 ping "
-                        "10\\.0\\.2\\.2 ok",
+        guest_expect(s,
+                     "eth0 00:03:ff:\\S+ 10\\.0\\.2\\.15/24 ping "
+                     "10\\.0\\.2\\.2 ok",
                      t);
     cr_assert_not_null(ping, "the gateway answers a ping");
     g_autofree char *prompt = guest_expect(s, "tulipvm:/# ", t);
     cr_assert_not_null(prompt, "a shell on the console");
     guest_send(s, "cat /sys/class/net/eth0/carrier "
                   "/sys/class/net/eth0/operstate; echo done-$((6*7))\n");
-    g_autofree char *link = guest_expect(s, "\n1\r?\nup\r?\ndone-42", 60 + t / 4);
-    cr_assert_not_null(link, "the kernel sees carrier and the link up");
+    g_autofree char *want =
+        g_strdup_printf("\n1\r?\n%s\r?\ndone-42", operstate);
+    g_autofree char *link = guest_expect(s, want, 60 + t / 4);
+    cr_assert_not_null(link, "the kernel sees carrier (operstate %s)",
+                       operstate);
 }
 
 Test(guest_boot, default_vm_dc21140_gets_a_lease_and_a_shell, .timeout = 1800)
 {
     const char *args[] = {"-stats", NULL};
     GuestSession *s = guest_start(args);
-    assert_guest_online(s);
+    assert_guest_online(s, "up");
     guest_free(s);
 }
 
@@ -57,7 +64,7 @@ Test(guest_boot, gpr_board_without_mii_gets_a_lease, .timeout = 1800)
     g_autofree char *media =
         guest_expect(s, "tulip0: +Index #0 - Media 100baseTx", 600);
     cr_assert_not_null(media, "the driver reads the GPR media block");
-    assert_guest_online(s);
+    assert_guest_online(s, "unknown");
     guest_free(s);
 }
 
@@ -68,12 +75,12 @@ Test(guest_boot, gpr_board_without_mii_gets_a_lease, .timeout = 1800)
  */
 Test(guest_boot, bzimage_decompressed_by_the_guest_boots, .timeout = 1800)
 {
-    const char *args[] = {"-kernel",        TULIPVM_GUEST_DIR "/vmlinuz",
-                          "-initrd",        TULIPVM_GUEST_DIR "/initrd.img",
-                          "-append",        FAST_APPEND,
+    const char *args[] = {"-kernel",           TULIPVM_GUEST_DIR "/vmlinuz",
+                          "-initrd",           TULIPVM_GUEST_DIR "/initrd.img",
+                          "-append",           FAST_APPEND,
                           "-guest-decompress", NULL};
     GuestSession *s = guest_start(args);
-    assert_guest_online(s);
+    assert_guest_online(s, "up");
     guest_free(s);
 }
 #endif

@@ -41,6 +41,12 @@ static void bad(const char *spec, const char *frag1, const char *frag2)
     cr_assert_null(cfg.capture, "nothing leaks from a failed parse");
 }
 
+Test(nic_opts, both_board_models_are_accepted)
+{
+    ok("user,model=dc21140-gpr");
+    cr_assert_str_eq(cfg.model, "dc21140-gpr");
+}
+
 Test(nic_opts, type_alone_gets_documented_defaults)
 {
     ok("user");
