@@ -173,7 +173,8 @@ Gui *gui_new(const GuiConfig *cfg, GError **errp)
         g->own_ifaces = settings_host_ifaces();
     }
     settings_init(&g->dlg, &cfg->vm, cfg->cfg, cfg->cfg_path,
-                  cfg->host_ifaces ? cfg->host_ifaces : g->own_ifaces);
+                  cfg->host_ifaces ? cfg->host_ifaces
+                                   : (const char *const *)g->own_ifaces);
     SDL_StopTextInput();
     g->dirty = true;
     return g;
@@ -397,7 +398,11 @@ static void gui_draw(Gui *g, uint32_t now, unsigned phase)
     gui_draw_console(g, !(phase & 1), !(phase & 2));
     bool was_open = g->dlg_open;
     gui_draw_status(g);
-    if (was_open) {
+    if (g->dlg_open) {
+        if (!was_open) {
+            /* Opened by this click: it must not land in the dialog too. */
+            g->ui.in.click = false;
+        }
         g->ui.caret_on = !(phase & 1);
         SDL_Rect area = {0, 0, g->width, VGA_TEXT_ROWS * g->ch};
         SettingsResult res = settings_frame(&g->dlg, &g->ui, area);
@@ -419,8 +424,7 @@ static void gui_draw(Gui *g, uint32_t now, unsigned phase)
         g->shot_path = NULL;
     }
     SDL_RenderPresent(g->r);
-    /* Opening the dialog from the status line needs one more frame. */
-    g->dirty = g->dlg_open != was_open;
+    g->dirty = false;
     (void)now;
 }
 

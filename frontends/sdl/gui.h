@@ -37,9 +37,10 @@ typedef struct GuiConfig {
     const char *title;
     const char *font_path;    /* NULL: GUI_DEFAULT_FONT */
     const char *ui_font_path; /* NULL: GUI_DEFAULT_UI_FONT, else the above */
-    char *const *host_ifaces; /* NULL: the host's own (settings_host_ifaces) */
-    bool software;            /* force the software renderer */
-    UiWidgetFn widget_fn;     /* optional: every widget's id and rectangle */
+    const char *const
+        *host_ifaces;     /* NULL: the host's own (settings_host_ifaces) */
+    bool software;        /* force the software renderer */
+    UiWidgetFn widget_fn; /* optional: every widget's id and rectangle */
     void *widget_opaque;
 } GuiConfig;
 

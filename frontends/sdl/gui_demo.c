@@ -234,7 +234,7 @@ int main(int argc, char **argv)
         .cfg_path = cfg_path,
         .key_fn = demo_keys,
         .title = "tulipvm-demo",
-        .host_ifaces = ifaces,
+        .host_ifaces = (const char *const *)ifaces,
         .software = software,
         .widget_fn = demo_widget,
         .widget_opaque = &d,

@@ -22,7 +22,7 @@ static const char *settings_mac_text(const uint8_t mac[6], char *buf)
 }
 
 void settings_init(SettingsDialog *d, const VmControl *vm, VmConfig *cfg,
-                   const char *cfg_path, char *const *host_ifaces)
+                   const char *cfg_path, const char *const *host_ifaces)
 {
     memset(d, 0, sizeof(*d));
     d->vm = *vm;

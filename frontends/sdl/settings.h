@@ -48,7 +48,7 @@ typedef struct SettingsDialog {
 
 /* host_ifaces: NULL-terminated names offered as "Host adapter" choices. */
 void settings_init(SettingsDialog *d, const VmControl *vm, VmConfig *cfg,
-                   const char *cfg_path, char *const *host_ifaces);
+                   const char *cfg_path, const char *const *host_ifaces);
 void settings_destroy(SettingsDialog *d);
 /* Fill the working copy from the VM and the config. */
 void settings_load(SettingsDialog *d);
