@@ -60,7 +60,6 @@ static void settings_offer_iface(SettingsDialog *d, const char *name)
 void settings_load(SettingsDialog *d)
 {
     unsigned live = vm_adapter_count(&d->vm);
-    char mac[18];
 
     d->count = d->orig_count = d->cfg->adapters;
     if (d->current >= d->count) {
@@ -99,7 +98,6 @@ void settings_load(SettingsDialog *d)
             settings_offer_iface(d, a->attach.detail);
         }
     }
-    (void)mac;
 }
 
 /* "" or the reason the MAC field is unusable. */

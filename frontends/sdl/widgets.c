@@ -116,18 +116,29 @@ bool ui_button(Ui *ui, const char *id, SDL_Rect r, const char *label,
     return ui_hit(ui, r);
 }
 
+/* A filled disc of radius rad around (cx, cy), one span per row. */
+static void ui_disc(Ui *ui, int cx, int cy, int rad, SDL_Color c)
+{
+    for (int dy = -rad; dy <= rad; dy++) {
+        int half = 0;
+        while ((half + 1) * (half + 1) + dy * dy <= rad * rad) {
+            half++;
+        }
+        ui_hline(ui, cx - half, cy + dy, 2 * half + 1, c);
+    }
+}
+
 bool ui_radio(Ui *ui, const char *id, SDL_Rect r, const char *label,
               bool selected)
 {
     int d = ui->line_h * 2 / 3;
-    SDL_Rect box = {r.x, r.y + (r.h - d) / 2, d, d};
+    int rad = d / 2, cx = r.x + rad, cy = r.y + r.h / 2;
 
     ui_report(ui, id, r);
-    ui_fill(ui, box, ui_white);
-    ui_bevel(ui, box, true);
+    ui_disc(ui, cx, cy, rad, ui_shadow);
+    ui_disc(ui, cx, cy, rad - 1, ui_white);
     if (selected) {
-        SDL_Rect dot = {box.x + d / 4, box.y + d / 4, d - d / 2, d - d / 2};
-        ui_fill(ui, dot, ui_black);
+        ui_disc(ui, cx, cy, rad / 2, ui_black);
     }
     ui_label(ui, r.x + d + 6, ui_text_y(ui, r), label, ui_black);
     return ui_hit(ui, r);
