@@ -82,6 +82,88 @@ static TTF_Font *gui_open_font(const char *path, int pt, GError **errp)
     return f;
 }
 
+/*
+ * One arm of a line-drawing character, drawn into the atlas cell.  A
+ * double arm is two lines g pixels either side of the centre line; where
+ * arms meet, each line stops at the line it joins (inner corner), or runs
+ * on to the far line when nothing joins it on its side (outer corner), so
+ * "╔═╗" and "╠╬╣" close the way the VGA's font does.
+ */
+static void gui_box_arm(SDL_Surface *s, SDL_Rect cell, const uint8_t arms[4],
+                        int arm, Uint32 white)
+{
+    bool vertical = arm == CP437_UP || arm == CP437_DOWN;
+    int dir = arm == CP437_UP || arm == CP437_LEFT ? -1 : 1;
+    int len = vertical ? cell.h : cell.w;
+    int c_axis = len / 2, c_perp = (vertical ? cell.w : cell.h) / 2;
+    int g = cell.w / 5 > 2 ? cell.w / 5 : 2;
+    int side[2] = {vertical ? CP437_LEFT : CP437_UP,
+                   vertical ? CP437_RIGHT : CP437_DOWN};
+    int offs[2], inner[2], n = arms[arm];
+
+    if (n == 1) {
+        bool perp_double = arms[side[0]] == 2 || arms[side[1]] == 2;
+        offs[0] = 0;
+        inner[0] = perp_double ? -dir * g : 0;
+    } else {
+        for (int k = 0; k < 2; k++) {
+            int ws = arms[side[k]], wo = arms[side[!k]];
+            offs[k] = k ? g : -g;
+            inner[k] = ws == 2 ? dir * g : ws == 0 && wo == 2 ? -dir * g : 0;
+        }
+    }
+    for (int k = 0; k < n; k++) {
+        int p0 = c_axis + inner[k];
+        int a0 = dir > 0 ? p0 : 0, a1 = dir > 0 ? len : p0 + 1;
+        SDL_Rect r;
+        if (vertical) {
+            r = (SDL_Rect){cell.x + c_perp + offs[k], cell.y + a0, 1, a1 - a0};
+        } else {
+            r = (SDL_Rect){cell.x + a0, cell.y + c_perp + offs[k], a1 - a0, 1};
+        }
+        SDL_FillRect(s, &r, white);
+    }
+}
+
+/* Line drawing and the solid blocks 0xDB-0xDF; false for other glyphs. */
+static bool gui_draw_shape(SDL_Surface *s, SDL_Rect cell, uint8_t c)
+{
+    Uint32 white = SDL_MapRGBA(s->format, 255, 255, 255, 255);
+    uint8_t arms[4];
+    SDL_Rect r = cell;
+
+    if (cp437_box_arms(c, arms)) {
+        for (int a = CP437_UP; a <= CP437_RIGHT; a++) {
+            if (arms[a]) {
+                gui_box_arm(s, cell, arms, a, white);
+            }
+        }
+        return true;
+    }
+    switch (c) {
+    case 0xDB: /* full block */
+        break;
+    case 0xDC: /* lower half */
+        r.y += cell.h / 2;
+        r.h -= cell.h / 2;
+        break;
+    case 0xDD: /* left half */
+        r.w = cell.w / 2;
+        break;
+    case 0xDE: /* right half */
+        r.x += cell.w / 2;
+        r.w -= cell.w / 2;
+        break;
+    case 0xDF: /* upper half */
+        r.h = cell.h / 2;
+        break;
+    default:
+        return false;
+    }
+    SDL_FillRect(s, &r, white);
+    return true;
+}
+
 /* Render the 256 glyphs once, white on transparent, 16 per atlas row. */
 static bool gui_build_atlas(Gui *g, GError **errp)
 {
@@ -94,6 +176,11 @@ static bool gui_build_atlas(Gui *g, GError **errp)
     }
     SDL_FillRect(atlas, NULL, SDL_MapRGBA(atlas->format, 0, 0, 0, 0));
     for (unsigned c = 0; c < 256; c++) {
+        SDL_Rect cell = {(int)(c % GUI_ATLAS_COLS) * g->cw,
+                         (int)(c / GUI_ATLAS_COLS) * g->ch, g->cw, g->ch};
+        if (gui_draw_shape(atlas, cell, (uint8_t)c)) {
+            continue;
+        }
         SDL_Surface *gs =
             TTF_RenderGlyph_Blended(g->font, cp437_to_unicode(c), white);
         if (!gs) {
@@ -102,8 +189,7 @@ static bool gui_build_atlas(Gui *g, GError **errp)
         SDL_SetSurfaceBlendMode(gs, SDL_BLENDMODE_NONE);
         SDL_Rect src = {0, 0, gs->w < g->cw ? gs->w : g->cw,
                         gs->h < g->ch ? gs->h : g->ch};
-        SDL_Rect dst = {(int)(c % GUI_ATLAS_COLS) * g->cw + (g->cw - src.w) / 2,
-                        (int)(c / GUI_ATLAS_COLS) * g->ch, src.w, src.h};
+        SDL_Rect dst = {cell.x + (g->cw - src.w) / 2, cell.y, src.w, src.h};
         SDL_BlitSurface(gs, &src, atlas, &dst);
         SDL_FreeSurface(gs);
     }

@@ -122,6 +122,13 @@ static void guest_boot_text(Demo *d)
                0x1F);
     guest_puts(d, 11, 20, " link up ", 0x2F);
     guest_puts(d, 11, 30, " 10.0.2.15 ", 0x4E);
+    /* A single-line table and the block characters. */
+    guest_puts(d, 16, 2, "\xDA\xC4\xC4\xC4\xC4\xC4\xC2\xC4\xC4\xC4\xC4\xBF",
+               0x07);
+    guest_puts(d, 17, 2, "\xB3 eth0\xB3 up \xB3", 0x07);
+    guest_puts(d, 18, 2, "\xC0\xC4\xC4\xC4\xC4\xC4\xC1\xC4\xC4\xC4\xC4\xD9",
+               0x07);
+    guest_puts(d, 17, 20, "\xDB\xDB\xDB\xDB\xB2\xB2\xB1\xB1\xB0\xB0", 0x0E);
     guest_puts(d, 14, 0, "tulipvm:/# ", 0x07);
     guest_cursor(d, 14, 11);
 }

@@ -147,7 +147,7 @@ bool ui_radio(Ui *ui, const char *id, SDL_Rect r, const char *label,
 bool ui_checkbox(Ui *ui, const char *id, SDL_Rect r, const char *label,
                  bool *value)
 {
-    int d = ui->line_h * 2 / 3;
+    int d = ui->line_h * 4 / 5;
     SDL_Rect box = {r.x, r.y + (r.h - d) / 2, d, d};
     bool hit = ui_hit(ui, r);
 
@@ -157,13 +157,15 @@ bool ui_checkbox(Ui *ui, const char *id, SDL_Rect r, const char *label,
     }
     ui_fill(ui, box, ui_white);
     ui_bevel(ui, box, true);
-    if (*value) {
-        /* A tick as two thick strokes. */
+    if (*value && ui->r) {
+        /* A tick: two strokes, two pixels thick. */
+        int x0 = box.x + 3, y0 = box.y + d / 2;
+        int x1 = box.x + d / 2 - 1, y1 = box.y + d - 4;
+        int x2 = box.x + d - 4, y2 = box.y + 3;
+        SDL_SetRenderDrawColor(ui->r, 0, 0, 0, 255);
         for (int i = 0; i < 2; i++) {
-            SDL_Rect a = {box.x + 3, box.y + d / 2 - 1 + i, d / 3, 2};
-            SDL_Rect b = {box.x + 3 + d / 3 - 1, box.y + 3 + i, 2, d - 6};
-            ui_fill(ui, a, ui_black);
-            ui_fill(ui, b, ui_black);
+            SDL_RenderDrawLine(ui->r, x0, y0 + i, x1, y1 + i);
+            SDL_RenderDrawLine(ui->r, x1, y1 + i, x2, y2 + i);
         }
     }
     ui_label(ui, r.x + d + 6, ui_text_y(ui, r), label, ui_black);

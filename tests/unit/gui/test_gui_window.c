@@ -325,6 +325,58 @@ Test(gui_window, console_shows_the_text_the_guest_wrote)
     g_free(sh.px);
 }
 
+/* A pixel row of the band that is colour all along [x0, x1). */
+static bool solid_row(const Shot *sh, int y0, int y1, int x0, int x1,
+                      uint32_t colour)
+{
+    for (int y = y0; y < y1; y++) {
+        int x = x0;
+        while (x < x1 && pixel(sh, x, y) == colour) {
+            x++;
+        }
+        if (x == x1) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool solid_column(const Shot *sh, int x0, int x1, int y0, int y1,
+                         uint32_t colour)
+{
+    for (int x = x0; x < x1; x++) {
+        int y = y0;
+        while (y < y1 && pixel(sh, x, y) == colour) {
+            y++;
+        }
+        if (y == y1) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Box-drawing characters join their neighbours without gaps. */
+Test(gui_window, box_drawing_lines_join_across_cells)
+{
+    start_demo("");
+    Shot sh = shot("box");
+    /* "╔════╗" on row 10, columns 2-15, white (attr 0x1F). */
+    cr_assert(solid_row(&sh, 10 * s.ch, 11 * s.ch, 2 * s.cw + s.cw / 2,
+                        15 * s.cw + s.cw / 2, 0xFFFFFF));
+    /* "║" on row 11 continues the corners of rows 10 and 12. */
+    cr_assert(solid_column(&sh, 2 * s.cw, 3 * s.cw, 10 * s.ch + s.ch / 2,
+                           12 * s.ch + s.ch / 2, 0xFFFFFF));
+    /* "┌────┬────┐" then "│" and "└" (light grey, attr 0x07). */
+    cr_assert(solid_row(&sh, 16 * s.ch, 17 * s.ch, 2 * s.cw + s.cw / 2,
+                        13 * s.cw + s.cw / 2, 0xAAAAAA));
+    cr_assert(solid_column(&sh, 2 * s.cw, 3 * s.cw, 16 * s.ch + s.ch / 2,
+                           18 * s.ch + s.ch / 2, 0xAAAAAA));
+    /* "████" is solid yellow. */
+    cr_assert_eq(count_not(&sh, cells(17, 20, 4), 0xFFFF55), 0);
+    g_free(sh.px);
+}
+
 Test(gui_window, keys_reach_the_guest_as_set1_scancodes)
 {
     start_demo("");

@@ -81,3 +81,21 @@ Test(gui_cp437, box_drawing_blocks_and_pictographs)
     cr_assert_eq(cp437_to_unicode('A'), 'A');
     cr_assert_eq(cp437_to_unicode(0xE1), 0x00DF);
 }
+
+Test(gui_cp437, line_drawing_arms_match_the_glyphs)
+{
+    uint8_t a[4];
+    cr_assert(cp437_box_arms(0xC9, a)); /* ╔ */
+    cr_assert_arr_eq(a, ((uint8_t[]){0, 2, 0, 2}), 4);
+    cr_assert(cp437_box_arms(0xC5, a)); /* ┼ */
+    cr_assert_arr_eq(a, ((uint8_t[]){1, 1, 1, 1}), 4);
+    cr_assert(cp437_box_arms(0xD8, a)); /* ╪ */
+    cr_assert_arr_eq(a, ((uint8_t[]){1, 1, 2, 2}), 4);
+    cr_assert(cp437_box_arms(0xB6, a)); /* ╢ */
+    cr_assert_arr_eq(a, ((uint8_t[]){2, 2, 1, 0}), 4);
+    cr_assert(cp437_box_arms(0xDA, a)); /* ┌ */
+    cr_assert_arr_eq(a, ((uint8_t[]){0, 1, 0, 1}), 4);
+    cr_assert_not(cp437_box_arms(0xB2, a));
+    cr_assert_not(cp437_box_arms(0xDB, a));
+    cr_assert_not(cp437_box_arms('-', a));
+}
