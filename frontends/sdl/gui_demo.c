@@ -269,6 +269,8 @@ int main(int argc, char **argv)
         demo_read_stdin(&d);
     }
     gui_free(d.gui);
+    TTF_Quit();
+    SDL_Quit(); /* also closes SDL's D-Bus connection */
     g_string_free(d.in, TRUE);
     g_hash_table_destroy(d.widgets);
     fake_vm_destroy(&d.vm);
