@@ -12,7 +12,8 @@
  *   dialog open|closed
  *   shot-ok PATH | shot-error MESSAGE | echo TEXT
  * and reads commands on stdin: "shot PATH", "traffic TX RX", "settings",
- * "echo TEXT", "quit".
+ * "echo TEXT", "quit", and guest-side console writes: "puts ROW COL ATTR
+ * TEXT" (ATTR in hex), "cursor ROW COL", "start CELLS" (scrolling).
  */
 #include "devices/vga.h"
 #include "fake_vm.h"
@@ -148,6 +149,23 @@ static void demo_command(Demo *d, const char *line)
         if (sscanf(line + 8, "%u %u", &tx, &rx) == 2) {
             fake_vm_traffic(&d->vm, tx, rx);
         }
+    } else if (g_str_has_prefix(line, "puts ")) {
+        unsigned row, col, attr;
+        int at = 0;
+        if (sscanf(line + 5, "%u %u %x %n", &row, &col, &attr, &at) == 3 &&
+            row < VGA_TEXT_ROWS && col < VGA_TEXT_COLS) {
+            guest_puts(d, row, col, line + 5 + at, (uint8_t)attr);
+        }
+    } else if (g_str_has_prefix(line, "cursor ")) {
+        unsigned row, col;
+        if (sscanf(line + 7, "%u %u", &row, &col) == 2) {
+            guest_cursor(d, row, col);
+        }
+    } else if (g_str_has_prefix(line, "start ")) {
+        /* vgacon scrolling: CRTC start address in character cells. */
+        unsigned cells = (unsigned)atoi(line + 6);
+        bus_write(d->io, 0x3D4, 0x0C | (cells & 0xFF00), 2);
+        bus_write(d->io, 0x3D4, 0x0D | ((cells << 8) & 0xFF00), 2);
     } else if (!strcmp(line, "settings")) {
         gui_open_settings(d->gui);
     } else if (g_str_has_prefix(line, "echo ")) {

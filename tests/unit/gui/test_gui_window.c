@@ -344,6 +344,67 @@ Test(gui_window, console_shows_the_text_the_guest_wrote)
     finish();
 }
 
+/* New guest output shows up: the window redraws on the VGA's changes. */
+Test(gui_window, guest_writes_and_scrolling_reach_the_window)
+{
+    start_demo("");
+    Shot before = shot("before-write");
+    cr_assert_eq(count_not(&before, cells(22, 0, 20), 0x000000), 0);
+    send_cmd("puts 22 0 07 eth0: link up, 100Mbps");
+    Shot after = shot("after-write");
+    cr_assert_gt(count_not(&after, cells(22, 0, 20), 0x000000), 100);
+    /* Scroll by four rows through the CRTC start address: the top row now
+     * shows, pixel for pixel, what row 4 showed. */
+    send_cmd("start %d", 4 * 80);
+    Shot scrolled = shot("scrolled");
+    for (int y = 0; y < s.ch; y++) {
+        for (int x = 0; x < s.console_w; x++) {
+            cr_assert_eq(pixel(&scrolled, x, y), pixel(&after, x, 4 * s.ch + y),
+                         "(%d,%d)", x, y);
+        }
+    }
+    g_free(before.px);
+    g_free(after.px);
+    g_free(scrolled.px);
+    finish();
+}
+
+/* Lit cursor pixels in a cell (light grey on the black background). */
+static int cursor_pixels(const Shot *sh, int row, int col)
+{
+    SDL_Rect c = cells(row, col, 1);
+    /* The BIOS cursor: lines 13-14 of 16, drawn in the cell's colour. */
+    SDL_Rect lines = {c.x, c.y + s.ch * 13 / 16, c.w, s.ch * 2 / 16};
+    return lines.w * lines.h - count_not(sh, lines, 0xAAAAAA);
+}
+
+/* The cursor blinks at the CRTC location and follows it. */
+Test(gui_window, cursor_blinks_at_the_crtc_location_and_follows_it)
+{
+    start_demo("");
+    bool on = false, off = false;
+    for (int i = 0; i < 60 && !(on && off); i++) {
+        Shot sh = shot("cursor");
+        int n = cursor_pixels(&sh, 14, 11);
+        on |= n > 10;
+        off |= n == 0;
+        g_free(sh.px);
+        g_usleep(20000);
+    }
+    cr_assert(on && off, "cursor at row 14 col 11 seen on=%d off=%d", on, off);
+    send_cmd("cursor 20 40");
+    on = false;
+    for (int i = 0; i < 60 && !on; i++) {
+        Shot sh = shot("cursor-moved");
+        on = cursor_pixels(&sh, 20, 40) > 10;
+        cr_assert_eq(cursor_pixels(&sh, 14, 11), 0, "old place is clear");
+        g_free(sh.px);
+        g_usleep(20000);
+    }
+    cr_assert(on, "cursor never shown at its new place");
+    finish();
+}
+
 /* A pixel row of the band that is colour all along [x0, x1). */
 static bool solid_row(const Shot *sh, int y0, int y1, int x0, int x1,
                       uint32_t colour)
