@@ -46,6 +46,7 @@ struct Gui {
     Ui ui;
     SettingsDialog dlg;
     bool dlg_open;
+    bool held[SDL_NUM_SCANCODES]; /* keys the guest saw go down */
     char **own_ifaces;
     /* Status line */
     VmAdapterInfo shown[VM_MAX_ADAPTERS];
@@ -65,6 +66,7 @@ static bool gui_sdl_error(GError **errp, const char *what)
     return false;
 }
 
+/* The font is a run-time dependency: say which package provides it. */
 static TTF_Font *gui_open_font(const char *path, int pt, GError **errp)
 {
     if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
@@ -308,9 +310,28 @@ SDL_Rect gui_link_light_rect(const Gui *g, unsigned idx)
                       VGA_TEXT_ROWS * g->ch + (g->status_h - d) / 2, d, d};
 }
 
+/* The dialog takes the keyboard: release what the guest holds, or the
+ * guest would see those keys stuck down until pressed again. */
+static void gui_release_keys(Gui *g)
+{
+    uint8_t bytes[KEYMAP_MAX_BYTES];
+
+    for (unsigned sc = 0; sc < SDL_NUM_SCANCODES; sc++) {
+        if (!g->held[sc]) {
+            continue;
+        }
+        g->held[sc] = false;
+        size_t n = keymap_set1((SDL_Scancode)sc, false, bytes);
+        if (n && g->cfg.key_fn) {
+            g->cfg.key_fn(g->cfg.key_opaque, bytes, n);
+        }
+    }
+}
+
 void gui_open_settings(Gui *g)
 {
     if (!g->dlg_open) {
+        gui_release_keys(g);
         settings_load(&g->dlg);
         g->dlg_open = true;
         g->ui.focus[0] = 0;
@@ -474,6 +495,11 @@ static void gui_draw_status(Gui *g)
     }
 }
 
+/*
+ * One frame.  The status line comes before the dialog because its button
+ * may open it; the screenshot is read before presenting because the back
+ * buffer is undefined afterwards.
+ */
 static void gui_draw(Gui *g, uint32_t now, unsigned phase)
 {
     SDL_SetRenderDrawColor(g->r, 0, 0, 0, 255);
@@ -562,6 +588,15 @@ static void gui_key(Gui *g, const SDL_KeyboardEvent *k)
         g->dirty = true;
         return;
     }
+    if ((unsigned)k->keysym.scancode >= SDL_NUM_SCANCODES) {
+        return;
+    }
+    /* A release of a key pressed while the dialog had the keyboard (its
+     * Escape, say) would reach the guest without its press. */
+    if (!down && !g->held[k->keysym.scancode]) {
+        return;
+    }
+    g->held[k->keysym.scancode] = down;
     size_t n = keymap_set1(k->keysym.scancode, down, bytes);
     if (n && g->cfg.key_fn) {
         g->cfg.key_fn(g->cfg.key_opaque, bytes, n);

@@ -57,6 +57,10 @@ static void settings_offer_iface(SettingsDialog *d, const char *name)
     }
 }
 
+/*
+ * Adapters that exist show what the VM has now (the control socket may
+ * have changed it since); adapters for the next start show the config.
+ */
 void settings_load(SettingsDialog *d)
 {
     unsigned live = vm_adapter_count(&d->vm);
@@ -119,6 +123,8 @@ static void settings_check_mac(SettingsAdapter *a)
     g_error_free(err);
 }
 
+/* Everything is checked before anything is applied, so an invalid field
+ * never leaves the VM half reconfigured. */
 static bool settings_validate(SettingsDialog *d, GError **errp)
 {
     for (unsigned i = 0; i < d->count; i++) {
@@ -147,6 +153,8 @@ static bool settings_validate(SettingsDialog *d, GError **errp)
     return true;
 }
 
+/* What a user would do by hand: move the cable, plug or unplug it, then
+ * start or stop capture.  Unchanged settings cause no call at all. */
 static bool settings_apply_live(SettingsDialog *d, unsigned i, GError **errp)
 {
     SettingsAdapter *a = &d->ad[i];
@@ -172,6 +180,8 @@ static bool settings_apply_live(SettingsDialog *d, unsigned i, GError **errp)
     return true;
 }
 
+/* On success the working copy is reloaded from the VM, so a second OK
+ * changes nothing. */
 bool settings_apply(SettingsDialog *d, GError **errp)
 {
     if (!settings_validate(d, errp)) {
@@ -285,6 +295,8 @@ static void settings_attach_rows(SettingsDialog *d, Ui *ui, int x, int *y,
     }
 }
 
+/* Immediate mode: the pass that draws a widget also handles the click on
+ * it, so a click always lands on what the user saw. */
 SettingsResult settings_frame(SettingsDialog *d, Ui *ui, SDL_Rect area)
 {
     SDL_Rect r = settings_rect(area);

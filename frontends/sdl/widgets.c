@@ -19,6 +19,7 @@ const SDL_Color ui_title = {10, 36, 106, 255};
 #define UI_FIXED_CHAR_W 8
 #define UI_FIXED_LINE_H 16
 
+/* Without a font text is measured as 8x16 cells: enough to lay out. */
 void ui_init(Ui *ui, SDL_Renderer *r, TTF_Font *font)
 {
     memset(ui, 0, sizeof(*ui));
@@ -76,6 +77,8 @@ void ui_bevel(Ui *ui, SDL_Rect r, bool sunken)
     ui_vline(ui, r.x + r.w - 1, r.y, r.h, br);
 }
 
+/* Rendered per call: the dialog redraws only on input or caret blink, so
+ * a texture cache would not pay for its code. */
 void ui_label(Ui *ui, int x, int y, const char *text, SDL_Color c)
 {
     if (!ui->r || !ui->font || !*text) {
@@ -94,6 +97,7 @@ void ui_label(Ui *ui, int x, int y, const char *text, SDL_Color c)
     SDL_FreeSurface(s);
 }
 
+/* A click is a left-button release inside r. */
 bool ui_hit(const Ui *ui, SDL_Rect r)
 {
     SDL_Point p = {ui->in.cx, ui->in.cy};
@@ -229,6 +233,8 @@ void ui_tf_set(UiTextField *tf, const char *text)
     tf->cursor = tf->len;
 }
 
+/* Printable ASCII only: MACs, interface and segment names and paths need
+ * nothing more, and byte offsets then equal character positions. */
 bool ui_tf_insert(UiTextField *tf, const char *text)
 {
     bool changed = false;

@@ -469,6 +469,23 @@ Test(gui_window, keys_reach_the_guest_as_set1_scancodes)
     cr_assert_str_eq(wait_for("scancodes"), "scancodes 9c");
     key("Up");
     cr_assert_str_eq(wait_for("scancodes"), "scancodes e0 48");
+    cr_assert_str_eq(wait_for("scancodes"), "scancodes e0 c8");
+    /* A key held when the dialog opens is released for the guest, and
+     * keys typed into the dialog never reach it. */
+    g_autofree char *down = g_strdup_printf("keydown --window %s shift", s.wid);
+    g_free(xdo(down));
+    cr_assert_str_eq(wait_for("scancodes"), "scancodes 2a");
+    key("F12");
+    cr_assert_str_eq(wait_for("scancodes"), "scancodes aa");
+    wait_for("dialog open");
+    key("b");
+    key("Escape");
+    wait_for("dialog closed");
+    g_autofree char *up = g_strdup_printf("keyup --window %s shift", s.wid);
+    g_free(xdo(up));
+    key("c");
+    cr_assert_str_eq(wait_for("scancodes"), "scancodes 2e");
+    cr_assert_not(seen("scancodes 30"), "'b' went to the guest");
     finish();
 }
 
