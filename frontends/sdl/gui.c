@@ -214,19 +214,15 @@ Gui *gui_new(const GuiConfig *cfg, GError **errp)
     int adv = 0;
 
     g->cfg = *cfg;
-    if (SDL_InitSubSystem(SDL_INIT_VIDEO) < 0) {
-        gui_sdl_error(errp, "SDL video");
-        g_free(g);
-        return NULL;
-    }
+    /* Fonts first: a missing package is reported even without a display. */
     if (!TTF_WasInit() && TTF_Init() < 0) {
         g_set_error(errp, EMU_ERROR, EMU_ERROR_HOST, "display: SDL_ttf: %s",
                     TTF_GetError());
-        goto out_video;
+        goto out_free;
     }
     g->font = gui_open_font(font, GUI_FONT_PT, errp);
     if (!g->font) {
-        goto out_video;
+        goto out_free;
     }
     g->ui_font = gui_open_font(ui_font, GUI_UI_FONT_PT, errp);
     if (!g->ui_font) {
@@ -238,12 +234,16 @@ Gui *gui_new(const GuiConfig *cfg, GError **errp)
     g->status_h = TTF_FontHeight(g->ui_font) + 12;
     g->width = VGA_TEXT_COLS * g->cw;
     g->height = VGA_TEXT_ROWS * g->ch + g->status_h;
+    if (SDL_InitSubSystem(SDL_INIT_VIDEO) < 0) {
+        gui_sdl_error(errp, "SDL video");
+        goto out_ui_font;
+    }
     g->win = SDL_CreateWindow(cfg->title ? cfg->title : "tulipvm",
                               SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
                               g->width, g->height, 0);
     if (!g->win) {
         gui_sdl_error(errp, "window");
-        goto out_ui_font;
+        goto out_video;
     }
     g->r = SDL_CreateRenderer(g->win, -1,
                               cfg->software ? SDL_RENDERER_SOFTWARE : 0);
@@ -271,12 +271,13 @@ out_renderer:
     SDL_DestroyRenderer(g->r);
 out_window:
     SDL_DestroyWindow(g->win);
+out_video:
+    SDL_QuitSubSystem(SDL_INIT_VIDEO);
 out_ui_font:
     TTF_CloseFont(g->ui_font);
 out_font:
     TTF_CloseFont(g->font);
-out_video:
-    SDL_QuitSubSystem(SDL_INIT_VIDEO);
+out_free:
     g_free(g);
     return NULL;
 }
@@ -480,11 +481,19 @@ static void gui_draw_status(Gui *g)
             SDL_SetRenderDrawColor(g->r, 90, 90, 90, 255);
         }
         SDL_RenderFillRect(g->r, &act);
+        /* Drops are rare and matter (style.md: show drop counters). */
+        char drops[48] = "";
+        if (a->tx_dropped || a->rx_dropped) {
+            g_snprintf(drops, sizeof(drops),
+                       " drop %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT,
+                       a->tx_dropped, a->rx_dropped);
+        }
         g_snprintf(buf, sizeof(buf),
-                   "%u:%s%s %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, i + 1,
+                   "%u:%s%s %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT "%s",
+                   i + 1,
                    gui_attach_short(&a->attach, short_buf, sizeof(short_buf)),
                    a->cable_connected ? "" : " (unplugged)", a->tx_frames,
-                   a->rx_frames);
+                   a->rx_frames, drops);
         ui_label(&g->ui, act.x + act.w + 5,
                  y + (g->status_h - g->ui.line_h) / 2, buf, fg);
     }
@@ -582,6 +591,17 @@ static void gui_key(Gui *g, const SDL_KeyboardEvent *k)
         case SDL_SCANCODE_ESCAPE:
             gui_close_settings(g);
             break;
+        case SDL_SCANCODE_RETURN:
+        case SDL_SCANCODE_KP_ENTER: {
+            GError *err = NULL;
+            if (settings_apply(&g->dlg, &err)) {
+                gui_close_settings(g);
+            } else {
+                g_strlcpy(g->dlg.error, err->message, sizeof(g->dlg.error));
+                g_error_free(err);
+            }
+            break;
+        }
         default:
             break;
         }

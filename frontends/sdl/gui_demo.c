@@ -12,8 +12,9 @@
  *   dialog open|closed
  *   shot-ok PATH | shot-error MESSAGE | echo TEXT
  * and reads commands on stdin: "shot PATH", "traffic TX RX", "settings",
- * "echo TEXT", "quit", and guest-side console writes: "puts ROW COL ATTR
- * TEXT" (ATTR in hex), "cursor ROW COL", "start CELLS" (scrolling).
+ * "echo TEXT", "quit", "drops TX RX" (adapter 0), and guest-side console
+ * writes: "puts ROW COL ATTR TEXT" (ATTR in hex), "cursor ROW COL", "start
+ * CELLS" (scrolling).
  */
 #include "devices/vga.h"
 #include "fake_vm.h"
@@ -148,6 +149,12 @@ static void demo_command(Demo *d, const char *line)
         unsigned tx = 0, rx = 0;
         if (sscanf(line + 8, "%u %u", &tx, &rx) == 2) {
             fake_vm_traffic(&d->vm, tx, rx);
+        }
+    } else if (g_str_has_prefix(line, "drops ")) {
+        unsigned tx = 0, rx = 0;
+        if (sscanf(line + 6, "%u %u", &tx, &rx) == 2) {
+            d->vm.ad[0].tx_dropped += tx;
+            d->vm.ad[0].rx_dropped += rx;
         }
     } else if (g_str_has_prefix(line, "puts ")) {
         unsigned row, col, attr;

@@ -561,7 +561,7 @@ Test(gui_window, unplugging_the_cable_shows_link_down)
     key("F12");
     wait_for("dialog open");
     click("cable");
-    click("ok");
+    key("Return"); /* Enter is OK */
     cr_assert_str_eq(wait_for("vm: "), "vm: set_cable 0 off");
     wait_for("dialog closed");
     Shot sh = shot("unplugged");
@@ -626,6 +626,14 @@ Test(gui_window, activity_light_follows_traffic)
         }
     }
     cr_assert_gt(diff, 5);
+    /* Dropped frames add " drop T/R" after the counters. */
+    int label_x = link->x + 2 * link->w + 8;
+    SDL_Rect tail = {label_x + 80, link->y - 2, 80, link->h + 4};
+    cr_assert_eq(count_not(&busy, tail, 0x303030), 0, "nothing there yet");
+    send_cmd("drops 1 2");
+    Shot dropped = shot("drops");
+    cr_assert_gt(count_not(&dropped, tail, 0x303030), 10);
+    g_free(dropped.px);
     g_free(idle.px);
     g_free(busy.px);
     finish();

@@ -4,7 +4,10 @@
  */
 #include <criterion/criterion.h>
 #include <string.h>
+#include "fake_vm.h"
+#include "gui.h"
 #include "widgets.h"
+#include <stdlib.h>
 
 Test(gui_widgets, text_field_inserts_deletes_and_moves)
 {
@@ -86,4 +89,36 @@ Test(gui_widgets, checkbox_toggles_and_buttons_hit_only_inside)
     ui.in.cx = 180; /* one past the right edge */
     cr_assert_not(ui_button(&ui, "b", r, "OK", false));
     cr_assert_not(ui_radio(&ui, "r", r, "NAT", false));
+}
+
+/* Host problems are errors naming the cause, before any window opens. */
+Test(gui_widgets, missing_font_is_an_error_naming_the_package)
+{
+    FakeVm vm;
+    Vga *vga = NULL;
+    fake_vm_init(&vm, 1);
+    GuiConfig gc = {.vga = vga,
+                    .vm = fake_vm_control(&vm),
+                    .font_path = "/nonexistent/DejaVuSansMono.ttf"};
+    GError *err = NULL;
+    cr_assert_null(gui_new(&gc, &err));
+    cr_assert(strstr(err->message, "/nonexistent/DejaVuSansMono.ttf"), "%s",
+              err->message);
+    cr_assert(strstr(err->message, "fonts-dejavu-core"));
+    g_error_free(err);
+    fake_vm_destroy(&vm);
+}
+
+Test(gui_widgets, no_display_is_an_error_not_a_crash)
+{
+    FakeVm vm;
+    fake_vm_init(&vm, 1);
+    setenv("SDL_VIDEODRIVER", "x11", 1);
+    setenv("DISPLAY", ":65000", 1); /* no such server */
+    GuiConfig gc = {.vm = fake_vm_control(&vm)};
+    GError *err = NULL;
+    cr_assert_null(gui_new(&gc, &err));
+    cr_assert(g_str_has_prefix(err->message, "display: "), "%s", err->message);
+    g_error_free(err);
+    fake_vm_destroy(&vm);
 }
