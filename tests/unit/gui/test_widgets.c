@@ -92,7 +92,7 @@ Test(gui_widgets, checkbox_toggles_and_buttons_hit_only_inside)
 }
 
 /* Host problems are errors naming the cause, before any window opens. */
-Test(gui_widgets, missing_font_is_an_error_naming_the_package)
+Test(gui_errors, missing_font_is_an_error_naming_the_package)
 {
     FakeVm vm;
     Vga *vga = NULL;
@@ -109,7 +109,7 @@ Test(gui_widgets, missing_font_is_an_error_naming_the_package)
     fake_vm_destroy(&vm);
 }
 
-Test(gui_widgets, no_display_is_an_error_not_a_crash)
+Test(gui_errors, no_display_is_an_error_not_a_crash)
 {
     FakeVm vm;
     fake_vm_init(&vm, 1);
