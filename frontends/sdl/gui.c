@@ -518,6 +518,7 @@ static void gui_draw(Gui *g, uint32_t now, unsigned phase)
     g->drawn_phase = phase;
     gui_draw_console(g, !(phase & 1), !(phase & 2));
     bool was_open = g->dlg_open;
+    ui_begin_frame(&g->ui);
     gui_draw_status(g);
     if (g->dlg_open) {
         if (!was_open) {

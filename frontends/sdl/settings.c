@@ -28,33 +28,32 @@ void settings_init(SettingsDialog *d, const VmControl *vm, VmConfig *cfg,
     d->vm = *vm;
     d->cfg = cfg;
     d->cfg_path = g_strdup(cfg_path);
-    for (unsigned i = 0; host_ifaces && host_ifaces[i] &&
-                         d->n_host_ifaces < SETTINGS_MAX_HOST_IFACES;
-         i++) {
-        d->host_ifaces[d->n_host_ifaces++] = g_strdup(host_ifaces[i]);
+    d->host_ifaces = g_ptr_array_new_with_free_func(g_free);
+    for (unsigned i = 0; host_ifaces && host_ifaces[i]; i++) {
+        g_ptr_array_add(d->host_ifaces, g_strdup(host_ifaces[i]));
     }
 }
 
 void settings_destroy(SettingsDialog *d)
 {
-    for (unsigned i = 0; i < d->n_host_ifaces; i++) {
-        g_free(d->host_ifaces[i]);
+    if (d->host_ifaces) {
+        g_ptr_array_free(d->host_ifaces, TRUE);
     }
     g_free(d->cfg_path);
     memset(d, 0, sizeof(*d));
 }
 
-/* A bridged adapter's interface must be offered even if not listed. */
-static void settings_offer_iface(SettingsDialog *d, const char *name)
+/* The index of a host interface; one that is bridged but no longer
+ * listed (unplugged USB adapter, say) is added so it can be shown. */
+static unsigned settings_offer_iface(SettingsDialog *d, const char *name)
 {
-    for (unsigned i = 0; i < d->n_host_ifaces; i++) {
-        if (!strcmp(d->host_ifaces[i], name)) {
-            return;
+    for (unsigned i = 0; i < d->host_ifaces->len; i++) {
+        if (!strcmp(g_ptr_array_index(d->host_ifaces, i), name)) {
+            return i;
         }
     }
-    if (d->n_host_ifaces < SETTINGS_MAX_HOST_IFACES) {
-        d->host_ifaces[d->n_host_ifaces++] = g_strdup(name);
-    }
+    g_ptr_array_add(d->host_ifaces, g_strdup(name));
+    return d->host_ifaces->len - 1;
 }
 
 /*
@@ -99,7 +98,7 @@ void settings_load(SettingsDialog *d)
                                    ? a->attach.detail
                                    : VM_DEFAULT_SEGMENT);
         if (a->attach.kind == VM_ATTACH_BRIDGE) {
-            settings_offer_iface(d, a->attach.detail);
+            a->iface_sel = settings_offer_iface(d, a->attach.detail);
         }
     }
 }
@@ -275,18 +274,27 @@ static void settings_attach_rows(SettingsDialog *d, Ui *ui, int x, int *y,
         a->attach = (VmAttachment){.kind = VM_ATTACH_USER};
     }
     *y += row;
-    for (unsigned i = 0; i < d->n_host_ifaces; i++) {
-        const char *name = d->host_ifaces[i];
-        g_autofree char *id = g_strdup_printf("attach-bridge-%s", name);
-        g_autofree char *label = g_strdup_printf("Host adapter: %s", name);
-        bool sel = a->attach.kind == VM_ATTACH_BRIDGE &&
-                   !strcmp(a->attach.detail, name);
-        if (ui_radio(ui, id, (SDL_Rect){x, *y, w, row}, label, sel)) {
-            a->attach = (VmAttachment){.kind = VM_ATTACH_BRIDGE};
-            g_strlcpy(a->attach.detail, name, sizeof(a->attach.detail));
-        }
-        *y += row;
+    /* Host adapters: one choice plus a drop-down, however many the host
+     * has (Virtual PC lists them the same way). */
+    unsigned n = d->host_ifaces->len;
+    const char *bridge_label = n ? "Host adapter:" : "Host adapter: (none)";
+    int bw = ui_text_width(ui, bridge_label) + 40;
+    bool was_bridge = a->attach.kind == VM_ATTACH_BRIDGE;
+    bool pick = ui_radio(ui, "attach-bridge", (SDL_Rect){x, *y, bw, row},
+                         bridge_label, was_bridge) &&
+                n;
+    if (n) {
+        pick |= ui_dropdown(
+            ui, "host-iface", (SDL_Rect){x + bw, *y + 1, 220, row - 2},
+            (const char *const *)d->host_ifaces->pdata, n, &a->iface_sel);
     }
+    if (pick) {
+        a->attach = (VmAttachment){.kind = VM_ATTACH_BRIDGE};
+        g_strlcpy(a->attach.detail,
+                  g_ptr_array_index(d->host_ifaces, a->iface_sel),
+                  sizeof(a->attach.detail));
+    }
+    *y += row;
     if (a->attach.kind == VM_ATTACH_TAP || a->attach.kind == VM_ATTACH_VDE) {
         g_autofree char *desc = vm_attach_describe(&a->attach);
         g_autofree char *label = g_strdup_printf("Other: %s", desc);

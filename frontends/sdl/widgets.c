@@ -16,6 +16,8 @@ const SDL_Color ui_red = {192, 0, 0, 255};
 const SDL_Color ui_grey_text = {96, 96, 96, 255};
 const SDL_Color ui_title = {10, 36, 106, 255};
 
+static void ui_frame_rect(Ui *ui, SDL_Rect r, SDL_Color c);
+
 #define UI_FIXED_CHAR_W 8
 #define UI_FIXED_LINE_H 16
 
@@ -26,10 +28,57 @@ void ui_init(Ui *ui, SDL_Renderer *r, TTF_Font *font)
     ui->r = r;
     ui->font = font;
     ui->line_h = font ? TTF_FontHeight(font) : UI_FIXED_LINE_H;
+    ui->popup.picked = -1;
+}
+
+void ui_begin_frame(Ui *ui)
+{
+    UiPopup *p = &ui->popup;
+    SDL_Point at = {ui->in.cx, ui->in.cy};
+
+    p->picked = -1;
+    if (!p->id[0] || !ui->in.click) {
+        return;
+    }
+    /* The list lies over other widgets: they must not see this click. */
+    ui->in.click = false;
+    if (SDL_PointInRect(&at, &p->list) && p->item_h > 0) {
+        p->picked = (at.y - p->list.y) / p->item_h;
+    } else {
+        p->id[0] = 0;
+    }
+}
+
+static void ui_draw_popup(Ui *ui)
+{
+    UiPopup *p = &ui->popup;
+
+    if (!p->id[0]) {
+        return;
+    }
+    ui_fill(ui, p->list, ui_white);
+    for (unsigned i = 0; i < p->n; i++) {
+        SDL_Rect item = {p->list.x, p->list.y + (int)i * p->item_h, p->list.w,
+                         p->item_h};
+        if (ui->widget_fn) {
+            char id[UI_ID_MAX + 64];
+            g_snprintf(id, sizeof(id), "%s=%s", p->id, p->items[i]);
+            ui->widget_fn(ui->widget_opaque, id, item);
+        }
+        bool sel = i == p->sel;
+        if (sel) {
+            ui_fill(ui, item, ui_title);
+        }
+        ui_label(ui, item.x + 4, item.y + (item.h - ui->line_h) / 2,
+                 p->items[i], sel ? ui_white : ui_black);
+    }
+    ui_frame_rect(ui, p->list, ui_black);
 }
 
 void ui_end_frame(Ui *ui)
 {
+    ui_draw_popup(ui);
+    ui->popup.picked = -1;
     memset(&ui->in, 0, sizeof(ui->in));
 }
 
@@ -65,6 +114,14 @@ static void ui_hline(Ui *ui, int x, int y, int w, SDL_Color c)
 static void ui_vline(Ui *ui, int x, int y, int h, SDL_Color c)
 {
     ui_fill(ui, (SDL_Rect){x, y, 1, h}, c);
+}
+
+static void ui_frame_rect(Ui *ui, SDL_Rect r, SDL_Color c)
+{
+    ui_hline(ui, r.x, r.y, r.w, c);
+    ui_vline(ui, r.x, r.y, r.h, c);
+    ui_hline(ui, r.x, r.y + r.h - 1, r.w, c);
+    ui_vline(ui, r.x + r.w - 1, r.y, r.h, c);
 }
 
 void ui_bevel(Ui *ui, SDL_Rect r, bool sunken)
@@ -174,6 +231,49 @@ bool ui_checkbox(Ui *ui, const char *id, SDL_Rect r, const char *label,
     }
     ui_label(ui, r.x + d + 6, ui_text_y(ui, r), label, ui_black);
     return hit;
+}
+
+bool ui_dropdown(Ui *ui, const char *id, SDL_Rect r, const char *const *items,
+                 unsigned n, unsigned *sel)
+{
+    UiPopup *p = &ui->popup;
+    bool open = !strcmp(p->id, id);
+    bool picked = false;
+
+    ui_report(ui, id, r);
+    if (open && p->picked >= 0 && (unsigned)p->picked < n) {
+        picked = true;
+        *sel = (unsigned)p->picked;
+        p->id[0] = 0;
+        open = false;
+    } else if (ui_hit(ui, r) && n) {
+        g_strlcpy(p->id, id, sizeof(p->id));
+        open = true;
+    }
+    if (*sel >= n) {
+        *sel = 0;
+    }
+    if (open) {
+        p->item_h = r.h;
+        p->list = (SDL_Rect){r.x, r.y + r.h, r.w, (int)n * r.h};
+        p->items = items;
+        p->n = n;
+        p->sel = *sel;
+    }
+    ui_fill(ui, r, ui_white);
+    ui_bevel(ui, r, true);
+    ui_label(ui, r.x + 4, r.y + (r.h - ui->line_h) / 2, n ? items[*sel] : "",
+             ui_black);
+    /* The arrow button at the right end. */
+    int bw = r.h;
+    SDL_Rect btn = {r.x + r.w - bw - 1, r.y + 1, bw, r.h - 2};
+    ui_fill(ui, btn, ui_face);
+    ui_bevel(ui, btn, false);
+    for (int i = 0; i < bw / 4; i++) {
+        ui_hline(ui, btn.x + bw / 4 + i, btn.y + btn.h / 2 - bw / 8 + i,
+                 bw / 2 - 2 * i, ui_black);
+    }
+    return picked;
 }
 
 bool ui_textfield(Ui *ui, const char *id, SDL_Rect r, UiTextField *tf)

@@ -503,10 +503,10 @@ Test(gui_window, f12_opens_the_dialog_with_the_adapters)
     cr_assert_eq(pixel(&before, 30, 3 * s.ch + 8) == DLG_FACE, false);
     cr_assert_eq(pixel(&sh, d.x + 6, d.y + 6), 0x0A246Au, "title bar");
     /* Both adapter tabs and every attachment choice are on screen. */
-    static const char *const ids[] = {"tab-0",       "tab-1",
-                                      "attach-none", "attach-local",
-                                      "attach-user", "attach-bridge-eth0",
-                                      "mac",         "cable"};
+    static const char *const ids[] = {
+        "tab-0",        "tab-1",       "attach-none",
+        "attach-local", "attach-user", "attach-bridge",
+        "host-iface",   "mac",         "cable"};
     for (unsigned i = 0; i < G_N_ELEMENTS(ids); i++) {
         const SDL_Rect *r = g_hash_table_lookup(s.widgets, ids[i]);
         cr_assert_not_null(r, "%s", ids[i]);
@@ -552,6 +552,27 @@ Test(gui_window, shared_networking_reattaches_user_and_link_comes_up)
     sh = shot("shared");
     cr_assert_eq(centre(&sh, "link-0"), LINK_UP);
     g_free(sh.px);
+    finish();
+}
+
+Test(gui_window, host_adapter_picked_from_the_list_bridges_to_it)
+{
+    start_demo("");
+    key("F12");
+    wait_for("dialog open");
+    click("host-iface");
+    wait_for("widget host-iface=veth-lab ");
+    Shot sh = shot("host-list");
+    /* The open list covers the dialog face below the field. */
+    const SDL_Rect *item = g_hash_table_lookup(s.widgets, "host-iface=eth0");
+    cr_assert_not_null(item);
+    cr_assert_eq(pixel(&sh, item->x + item->w - 3, item->y + 2), 0x0A246Au,
+                 "current choice highlighted");
+    g_free(sh.px);
+    click("host-iface=veth-lab");
+    click("ok");
+    cr_assert_str_eq(wait_for("vm: "), "vm: reattach 0 bridge,ifname=veth-lab");
+    wait_for("dialog closed");
     finish();
 }
 

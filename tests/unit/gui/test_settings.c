@@ -26,6 +26,7 @@ static void record(void *opaque, const char *id, SDL_Rect r)
 
 static SettingsResult frame(void)
 {
+    ui_begin_frame(&ui);
     SettingsResult res = settings_frame(&dlg, &ui, area);
     ui_end_frame(&ui);
     return res;
@@ -90,21 +91,10 @@ Test(gui_settings, shows_every_choice_virtual_pc_offers)
 {
     frame();
     static const char *const ids[] = {
-        "count-1",
-        "count-4",
-        "tab-0",
-        "tab-1",
-        "attach-none",
-        "attach-local",
-        "segment",
-        "attach-user",
-        "attach-bridge-eth0",
-        "attach-bridge-veth-lab",
-        "mac",
-        "cable",
-        "capture",
-        "ok",
-        "cancel",
+        "count-1",       "count-4",      "tab-0",   "tab-1",
+        "attach-none",   "attach-local", "segment", "attach-user",
+        "attach-bridge", "host-iface",   "mac",     "cable",
+        "capture",       "ok",           "cancel",
     };
     for (unsigned i = 0; i < G_N_ELEMENTS(ids); i++) {
         const SDL_Rect *r = g_hash_table_lookup(rects, ids[i]);
@@ -154,12 +144,48 @@ Test(gui_settings, second_adapter_goes_local_with_its_segment_name)
     cr_assert_str_eq(cfg.adapter[1].attach.detail, "lab7");
 }
 
-Test(gui_settings, host_adapter_choice_bridges_to_it)
+Test(gui_settings, host_adapter_choice_bridges_to_the_first_interface)
 {
-    click("attach-bridge-veth-lab");
+    click("attach-bridge");
+    cr_assert_eq(click("ok"), SETTINGS_OK);
+    cr_assert_str_eq(fake_vm_last_call(&vm), "reattach 0 bridge,ifname=eth0");
+}
+
+Test(gui_settings, picking_a_host_adapter_from_the_list_bridges_to_it)
+{
+    click("host-iface");
+    frame();
+    cr_assert_not_null(g_hash_table_lookup(rects, "host-iface=veth-lab"));
+    click("host-iface=veth-lab");
+    cr_assert_eq(dlg.ad[0].attach.kind, VM_ATTACH_BRIDGE);
+    cr_assert_str_eq(ui.popup.id, "", "the list closed");
     cr_assert_eq(click("ok"), SETTINGS_OK);
     cr_assert_str_eq(fake_vm_last_call(&vm),
                      "reattach 0 bridge,ifname=veth-lab");
+}
+
+Test(gui_settings, open_list_takes_the_click_and_closes_without_choosing)
+{
+    click("host-iface");
+    frame();
+    cr_assert_not_null(g_hash_table_lookup(rects, "host-iface=veth-lab"));
+    /* "Not connected" is elsewhere: the click only closes the list. */
+    click("attach-none");
+    cr_assert_str_eq(ui.popup.id, "");
+    cr_assert_eq(dlg.ad[0].attach.kind, VM_ATTACH_USER);
+    click("attach-none");
+    cr_assert_eq(dlg.ad[0].attach.kind, VM_ATTACH_NONE);
+}
+
+Test(gui_settings, bridged_interface_missing_from_the_host_is_still_listed)
+{
+    vm.ad[1].attach = (VmAttachment){VM_ATTACH_BRIDGE, "usb0"};
+    settings_load(&dlg);
+    click("tab-1");
+    click("host-iface");
+    frame();
+    cr_assert_not_null(g_hash_table_lookup(rects, "host-iface=usb0"));
+    cr_assert_eq(dlg.ad[1].iface_sel, 2);
 }
 
 Test(gui_settings, unplugging_the_cable_applies_live)
