@@ -204,6 +204,13 @@ static bool gui_build_atlas(Gui *g, GError **errp)
     return true;
 }
 
+bool gui_display_available(void)
+{
+    const char *x11 = g_getenv("DISPLAY");
+    const char *wayland = g_getenv("WAYLAND_DISPLAY");
+    return (x11 && *x11) || (wayland && *wayland);
+}
+
 Gui *gui_new(const GuiConfig *cfg, GError **errp)
 {
     Gui *g = g_new0(Gui, 1);
@@ -351,6 +358,11 @@ static void gui_close_settings(Gui *g)
 bool gui_settings_open(const Gui *g)
 {
     return g->dlg_open;
+}
+
+const char *gui_settings_error(const Gui *g)
+{
+    return g->dlg.error;
 }
 
 static void gui_set_color(Gui *g, uint32_t rgb)
@@ -671,8 +683,9 @@ bool gui_poll(Gui *g, uint32_t wait_ms)
     if (SDL_WaitEventTimeout(&ev, (int)wait_ms)) {
         do {
             gui_event(g, &ev);
-            /* A click or key is handled by its own frame. */
-            if (g->ui.in.click || g->ui.in.text[0]) {
+            /* Each click or key gets its own frame: the input holds one
+             * of each kind, and two backspaces must not become one. */
+            if (ui_input_pending(&g->ui.in)) {
                 break;
             }
         } while (SDL_PollEvent(&ev));

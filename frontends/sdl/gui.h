@@ -46,6 +46,10 @@ typedef struct GuiConfig {
 
 typedef struct Gui Gui;
 
+/* Whether a window can be opened at all (X11 or Wayland): the command
+ * line makes -display sdl the default only then. */
+bool gui_display_available(void);
+
 /* Opens the window; errors name a missing font or a failing display. */
 Gui *gui_new(const GuiConfig *cfg, GError **errp);
 void gui_free(Gui *g);
@@ -59,6 +63,8 @@ bool gui_poll(Gui *g, uint32_t wait_ms);
 
 void gui_open_settings(Gui *g);
 bool gui_settings_open(const Gui *g);
+/* Why the last OK was refused ("" if it was not). */
+const char *gui_settings_error(const Gui *g);
 
 /* Draw a frame now and write it to path as PNG. */
 bool gui_screenshot(Gui *g, const char *path, GError **errp);

@@ -10,6 +10,7 @@
  *   vm: CALL                     the frontend called the VM ("reattach 0 none")
  *   scancodes XX ...             key bytes for the guest
  *   dialog open|closed
+ *   dialog-error MESSAGE         OK was refused (empty: the error went away)
  *   shot-ok PATH | shot-error MESSAGE | echo TEXT
  * and reads commands on stdin: "shot PATH", "traffic TX RX", "settings",
  * "echo TEXT", "quit", "drops TX RX" (adapter 0), and guest-side console
@@ -283,6 +284,7 @@ int main(int argc, char **argv)
     demo_print("ready %d %d %d %d", VGA_TEXT_COLS * cw, VGA_TEXT_ROWS * ch, cw,
                ch);
     bool was_open = false;
+    char last_error[256] = "";
     while (!d.quit && !d.vm.quit_requested) {
         if (!gui_poll(d.gui, 10)) {
             break;
@@ -290,6 +292,11 @@ int main(int argc, char **argv)
         if (gui_settings_open(d.gui) != was_open) {
             was_open = !was_open;
             demo_print("dialog %s", was_open ? "open" : "closed");
+        }
+        if (strcmp(gui_settings_error(d.gui), last_error)) {
+            g_strlcpy(last_error, gui_settings_error(d.gui),
+                      sizeof(last_error));
+            demo_print("dialog-error %s", last_error);
         }
         demo_read_stdin(&d);
     }

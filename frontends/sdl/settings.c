@@ -13,6 +13,7 @@
 #include <string.h>
 
 #define SETTINGS_W      640
+#define SETTINGS_H      404 /* fits the tallest layout, error line included */
 #define SETTINGS_MARGIN 8
 #define NEXT_START_NOTE "(takes effect at next start)"
 
@@ -239,8 +240,12 @@ SDL_Rect settings_rect(SDL_Rect area)
     if (w > SETTINGS_W) {
         w = SETTINGS_W;
     }
-    return (SDL_Rect){area.x + (area.w - w) / 2, area.y + SETTINGS_MARGIN, w,
-                      area.h - 2 * SETTINGS_MARGIN};
+    int h = area.h - 2 * SETTINGS_MARGIN;
+    if (h > SETTINGS_H) {
+        h = SETTINGS_H;
+    }
+    return (SDL_Rect){area.x + (area.w - w) / 2, area.y + (area.h - h) / 2, w,
+                      h};
 }
 
 /* The attachment choices of the current adapter. */

@@ -31,6 +31,12 @@ void ui_init(Ui *ui, SDL_Renderer *r, TTF_Font *font)
     ui->popup.picked = -1;
 }
 
+bool ui_input_pending(const UiInput *in)
+{
+    return in->click || in->text[0] || in->backspace || in->del || in->left ||
+           in->right || in->home || in->end;
+}
+
 void ui_begin_frame(Ui *ui)
 {
     UiPopup *p = &ui->popup;

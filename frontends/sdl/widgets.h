@@ -62,6 +62,8 @@ extern const SDL_Color ui_black, ui_white, ui_face, ui_shadow, ui_light, ui_red,
     ui_grey_text, ui_title;
 
 void ui_init(Ui *ui, SDL_Renderer *r, TTF_Font *font);
+/* Whether in holds anything for the widgets. */
+bool ui_input_pending(const UiInput *in);
 /* Before the frame's widgets: an open list takes the click first. */
 void ui_begin_frame(Ui *ui);
 /* After them: draw the open list on top, forget this frame's input. */

@@ -91,6 +91,21 @@ Test(gui_widgets, checkbox_toggles_and_buttons_hit_only_inside)
     cr_assert_not(ui_radio(&ui, "r", r, "NAT", false));
 }
 
+/* Every kind of input counts, so the window gives each its own frame. */
+Test(gui_widgets, any_click_text_or_editing_key_is_pending_input)
+{
+    UiInput in = {0};
+    cr_assert_not(ui_input_pending(&in));
+    in.backspace = true;
+    cr_assert(ui_input_pending(&in));
+    in = (UiInput){.text = "x"};
+    cr_assert(ui_input_pending(&in));
+    in = (UiInput){.click = true};
+    cr_assert(ui_input_pending(&in));
+    in = (UiInput){.end = true};
+    cr_assert(ui_input_pending(&in));
+}
+
 /* Host problems are errors naming the cause, before any window opens. */
 Test(gui_errors, missing_font_is_an_error_naming_the_package)
 {
@@ -121,4 +136,18 @@ Test(gui_errors, no_display_is_an_error_not_a_crash)
     cr_assert(g_str_has_prefix(err->message, "display: "), "%s", err->message);
     g_error_free(err);
     fake_vm_destroy(&vm);
+}
+
+Test(gui_errors, display_is_available_only_with_x11_or_wayland)
+{
+    unsetenv("DISPLAY");
+    unsetenv("WAYLAND_DISPLAY");
+    cr_assert_not(gui_display_available());
+    setenv("DISPLAY", "", 1);
+    cr_assert_not(gui_display_available(), "empty DISPLAY");
+    setenv("DISPLAY", ":3", 1);
+    cr_assert(gui_display_available());
+    unsetenv("DISPLAY");
+    setenv("WAYLAND_DISPLAY", "wayland-0", 1);
+    cr_assert(gui_display_available());
 }
