@@ -3,7 +3,9 @@
  *
  * The console is drawn from a glyph atlas: the 256 code page 437
  * characters rendered once with SDL_ttf in white, tinted per cell with the
- * attribute's foreground colour.  Cursor blink (about 4 Hz) and attribute
+ * attribute's foreground colour; line drawing (0xB3-0xDA) and the solid
+ * blocks (0xDB-0xDF) are drawn as rectangles instead, so they join across
+ * cells as on a real screen.  Cursor blink (about 4 Hz) and attribute
  * blink (about 2 Hz) follow the VGA's frame-counter rates at 60 Hz.  The
  * status line polls the VM's adapter counters each frame; an activity
  * light stays lit for a moment after any counter moved.
@@ -47,7 +49,7 @@ struct Gui {
     SettingsDialog dlg;
     bool dlg_open;
     bool held[SDL_NUM_SCANCODES]; /* keys the guest saw go down */
-    char **own_ifaces;
+    VmConfig own_cfg;             /* when the caller keeps no settings */
     /* Status line */
     VmAdapterInfo shown[VM_MAX_ADAPTERS];
     unsigned shown_count;
@@ -264,12 +266,15 @@ Gui *gui_new(const GuiConfig *cfg, GError **errp)
     ui_init(&g->ui, g->r, g->ui_font);
     g->ui.widget_fn = cfg->widget_fn;
     g->ui.widget_opaque = cfg->widget_opaque;
-    if (!cfg->host_ifaces) {
-        g->own_ifaces = settings_host_ifaces();
+    if (!cfg->cfg) {
+        vm_config_defaults(&g->own_cfg);
+        g->own_cfg.adapters = vm_adapter_count(&cfg->vm);
+        if (g->own_cfg.adapters < 1 || g->own_cfg.adapters > VM_MAX_ADAPTERS) {
+            g->own_cfg.adapters = 1;
+        }
     }
-    settings_init(&g->dlg, &cfg->vm, cfg->cfg, cfg->cfg_path,
-                  cfg->host_ifaces ? cfg->host_ifaces
-                                   : (const char *const *)g->own_ifaces);
+    settings_init(&g->dlg, &cfg->vm, cfg->cfg ? cfg->cfg : &g->own_cfg,
+                  cfg->cfg_path, cfg->host_ifaces);
     SDL_StopTextInput();
     g->dirty = true;
     return g;
@@ -295,7 +300,6 @@ void gui_free(Gui *g)
         return;
     }
     settings_destroy(&g->dlg);
-    g_strfreev(g->own_ifaces);
     SDL_DestroyTexture(g->atlas);
     SDL_DestroyRenderer(g->r);
     SDL_DestroyWindow(g->win);
@@ -340,6 +344,11 @@ void gui_open_settings(Gui *g)
 {
     if (!g->dlg_open) {
         gui_release_keys(g);
+        if (!g->cfg.host_ifaces) {
+            /* Interfaces come and go (USB, VPN): list them afresh. */
+            g_auto(GStrv) names = settings_host_ifaces();
+            settings_set_host_ifaces(&g->dlg, (const char *const *)names);
+        }
         settings_load(&g->dlg);
         g->dlg_open = true;
         g->ui.focus[0] = 0;

@@ -30,7 +30,7 @@ typedef void (*GuiKeyFn)(void *opaque, const uint8_t *set1, size_t len);
 typedef struct GuiConfig {
     Vga *vga;
     VmControl vm;
-    VmConfig *cfg;        /* the settings the dialog edits */
+    VmConfig *cfg;        /* the settings the dialog edits; NULL: own */
     const char *cfg_path; /* NULL: settings are not saved */
     GuiKeyFn key_fn;
     void *key_opaque;
@@ -38,7 +38,7 @@ typedef struct GuiConfig {
     const char *font_path;    /* NULL: GUI_DEFAULT_FONT */
     const char *ui_font_path; /* NULL: GUI_DEFAULT_UI_FONT, else the above */
     const char *const
-        *host_ifaces;     /* NULL: the host's own (settings_host_ifaces) */
+        *host_ifaces;     /* NULL: the host's, listed at each opening */
     bool software;        /* force the software renderer */
     UiWidgetFn widget_fn; /* optional: every widget's id and rectangle */
     void *widget_opaque;

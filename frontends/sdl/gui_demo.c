@@ -4,18 +4,20 @@
  * console driver would.  The GUI tests run it under Xvfb.
  *
  * Options: --config FILE, --host-ifaces a,b, --adapters N, --attach0 SPEC,
- * --software.  It prints one line per event on stdout:
- *   ready W H CELL_W CELL_H      the first frame is on screen
- *   widget ID X Y W H            a widget appeared or moved
- *   vm: CALL                     the frontend called the VM ("reattach 0 none")
- *   scancodes XX ...             key bytes for the guest
+ * --software, --own-config (the window keeps its own settings).
+ *
+ * It prints one line per event on stdout:
+ *   ready W H CELL_W CELL_H    the first frame is on screen
+ *   widget ID X Y W H          a widget appeared or moved
+ *   vm: CALL                   the frontend called the VM ("reattach 0 none")
+ *   scancodes XX ...           key bytes for the guest
  *   dialog open|closed
- *   dialog-error MESSAGE         OK was refused (empty: the error went away)
+ *   dialog-error MESSAGE       OK was refused ("" once the error is gone)
  *   shot-ok PATH | shot-error MESSAGE | echo TEXT
- * and reads commands on stdin: "shot PATH", "traffic TX RX", "settings",
- * "echo TEXT", "quit", "drops TX RX" (adapter 0), and guest-side console
- * writes: "puts ROW COL ATTR TEXT" (ATTR in hex), "cursor ROW COL", "start
- * CELLS" (scrolling).
+ * and reads commands on stdin: "shot PATH", "traffic TX RX", "drops TX RX"
+ * (adapter 0), "settings", "echo TEXT", "quit", and guest-side console
+ * writes: "puts ROW COL ATTR TEXT" (ATTR in hex), "cursor ROW COL",
+ * "start CELLS" (scrolling).
  */
 #include "devices/vga.h"
 #include "fake_vm.h"
@@ -211,13 +213,15 @@ int main(int argc, char **argv)
     const char *cfg_path = NULL, *attach0 = NULL;
     g_auto(GStrv) ifaces = NULL;
     unsigned adapters = 1;
-    bool software = false;
+    bool software = false, own_config = false;
     GError *err = NULL;
 
     for (int i = 1; i < argc; i++) {
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(argv[i], "--software")) {
             software = true;
+        } else if (!strcmp(argv[i], "--own-config")) {
+            own_config = true; /* the window keeps its own settings */
         } else if (!strcmp(argv[i], "--config") && val) {
             cfg_path = argv[++i];
         } else if (!strcmp(argv[i], "--host-ifaces") && val) {
@@ -263,7 +267,7 @@ int main(int argc, char **argv)
     GuiConfig gc = {
         .vga = &d.vga,
         .vm = fake_vm_control(&d.vm),
-        .cfg = &cfg,
+        .cfg = own_config ? NULL : &cfg,
         .cfg_path = cfg_path,
         .key_fn = demo_keys,
         .title = "tulipvm-demo",

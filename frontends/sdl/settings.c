@@ -30,6 +30,12 @@ void settings_init(SettingsDialog *d, const VmControl *vm, VmConfig *cfg,
     d->cfg = cfg;
     d->cfg_path = g_strdup(cfg_path);
     d->host_ifaces = g_ptr_array_new_with_free_func(g_free);
+    settings_set_host_ifaces(d, host_ifaces);
+}
+
+void settings_set_host_ifaces(SettingsDialog *d, const char *const *host_ifaces)
+{
+    g_ptr_array_set_size(d->host_ifaces, 0);
     for (unsigned i = 0; host_ifaces && host_ifaces[i]; i++) {
         g_ptr_array_add(d->host_ifaces, g_strdup(host_ifaces[i]));
     }

@@ -48,6 +48,9 @@ typedef struct SettingsDialog {
 void settings_init(SettingsDialog *d, const VmControl *vm, VmConfig *cfg,
                    const char *cfg_path, const char *const *host_ifaces);
 void settings_destroy(SettingsDialog *d);
+/* Replace the host adapters offered (takes effect at the next load). */
+void settings_set_host_ifaces(SettingsDialog *d,
+                              const char *const *host_ifaces);
 /* Fill the working copy from the VM and the config. */
 void settings_load(SettingsDialog *d);
 /* Validate, then push the changes to the VM and the config file. */

@@ -521,7 +521,7 @@ Test(gui_window, f12_opens_the_dialog_with_the_adapters)
 
 Test(gui_window, not_connected_and_ok_reattach_none_and_link_goes_down)
 {
-    start_demo("");
+    start_demo("--own-config");
     Shot sh = shot("link-up");
     cr_assert_eq(centre(&sh, "link-0"), LINK_UP);
     g_free(sh.px);

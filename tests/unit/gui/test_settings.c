@@ -258,3 +258,14 @@ Test(gui_settings, host_interface_list_excludes_loopback)
         cr_assert_str_neq(names[i], "lo");
     }
 }
+
+Test(gui_settings, replaced_host_interface_list_shows_at_the_next_load)
+{
+    static const char *const now[] = {"wlan0", NULL};
+    settings_set_host_ifaces(&dlg, now);
+    settings_load(&dlg);
+    click("host-iface");
+    frame();
+    cr_assert_not_null(g_hash_table_lookup(rects, "host-iface=wlan0"));
+    cr_assert_null(g_hash_table_lookup(rects, "host-iface=eth0"));
+}
