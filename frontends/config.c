@@ -93,6 +93,11 @@ static bool attach_check_detail(VmAttachKind k, const char *what,
     return true;
 }
 
+/*
+ * Not net_nic_config_parse(): a re-attach names only where the cable goes.
+ * MAC, link and capture have their own controls, so here they are refused
+ * rather than quietly applied.
+ */
 bool vm_attach_parse(const char *spec, VmAttachment *out, GError **errp)
 {
     g_auto(GStrv) parts = g_strsplit(spec, ",", -1);
@@ -138,6 +143,7 @@ bool vm_attach_parse(const char *spec, VmAttachment *out, GError **errp)
     return true;
 }
 
+/* The inverse of vm_attach_parse(): the result parses back equal. */
 char *vm_attach_spec(const VmAttachment *a)
 {
     const char *key =
@@ -154,6 +160,8 @@ bool vm_attach_equal(const VmAttachment *a, const VmAttachment *b)
     return a->kind == b->kind && !strcmp(a->detail, b->detail);
 }
 
+/* Every slot gets usable settings, so raising the adapter count in the
+ * dialog adds working NAT adapters, as Virtual PC does. */
 void vm_config_defaults(VmConfig *c)
 {
     memset(c, 0, sizeof(*c));
@@ -186,6 +194,11 @@ static int config_adapter_group(const char *group)
     return n < VM_MAX_ADAPTERS ? n : -1;
 }
 
+/*
+ * The attachment is read first because it decides which detail key is
+ * allowed; then each key is checked in file order so the error names the
+ * first offending one.
+ */
 static bool config_load_adapter(GKeyFile *kf, const char *group,
                                 VmAdapterConfig *a, GError **errp)
 {
@@ -287,6 +300,8 @@ static bool config_load_vm(GKeyFile *kf, VmConfig *c, GError **errp)
     return true;
 }
 
+/* Sections may come in any order.  An [adapterN] past [vm] adapters is
+ * loaded (raising the count brings it back) but a save drops it. */
 static bool config_load_keyfile(VmConfig *c, GKeyFile *kf, GError **errp)
 {
     g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
@@ -311,6 +326,8 @@ static bool config_load_keyfile(VmConfig *c, GKeyFile *kf, GError **errp)
     return true;
 }
 
+/* Absent keys keep their defaults; a failed load resets everything so a
+ * caller never runs with half a file. */
 bool vm_config_load_data(VmConfig *c, const char *data, GError **errp)
 {
     g_autoptr(GKeyFile) kf = g_key_file_new();
@@ -351,6 +368,8 @@ bool vm_config_load(VmConfig *c, const char *path, GError **errp)
     return true;
 }
 
+/* Only the adapters in use, and only the detail key their attachment
+ * takes, so the file loads back under the strict rules above. */
 char *vm_config_to_data(const VmConfig *c)
 {
     g_autoptr(GKeyFile) kf = g_key_file_new();
@@ -378,6 +397,8 @@ char *vm_config_to_data(const VmConfig *c)
     return g_key_file_to_data(kf, NULL, NULL);
 }
 
+/* g_file_set_contents() writes a temporary file and renames it over the
+ * old one: a crash never leaves half a config behind. */
 bool vm_config_save(const VmConfig *c, const char *path, GError **errp)
 {
     g_autofree char *data = vm_config_to_data(c);

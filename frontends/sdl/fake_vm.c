@@ -21,6 +21,8 @@ static void G_GNUC_PRINTF(2, 3) fake_log(FakeVm *f, const char *fmt, ...)
     }
 }
 
+/* What the guest would see: link needs a cable and something at its far
+ * end ("Not connected" is a cable to nowhere). */
 static void fake_update_link(VmAdapterInfo *a)
 {
     a->link_up = a->cable_connected && a->attach.kind != VM_ATTACH_NONE;
@@ -99,6 +101,7 @@ static void fake_capture_stop(void *opaque, unsigned idx)
     }
 }
 
+/* Next-start settings may name adapters the VM does not have yet. */
 static bool fake_set_next_mac(void *opaque, unsigned idx, const uint8_t mac[6],
                               GError **errp)
 {
@@ -174,6 +177,7 @@ VmControl fake_vm_control(FakeVm *f)
     return vm;
 }
 
+/* Frames flow only where there is link, as on a real segment. */
 void fake_vm_traffic(FakeVm *f, unsigned tx, unsigned rx)
 {
     for (unsigned i = 0; i < f->count; i++) {

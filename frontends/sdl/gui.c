@@ -3,7 +3,9 @@
  *
  * The console is drawn from a glyph atlas: the 256 code page 437
  * characters rendered once with SDL_ttf in white, tinted per cell with the
- * attribute's foreground colour.  Cursor blink (about 4 Hz) and attribute
+ * attribute's foreground colour; line drawing (0xB3-0xDA) and the solid
+ * blocks (0xDB-0xDF) are drawn as rectangles instead, so they join across
+ * cells as on a real screen.  Cursor blink (about 4 Hz) and attribute
  * blink (about 2 Hz) follow the VGA's frame-counter rates at 60 Hz.  The
  * status line polls the VM's adapter counters each frame; an activity
  * light stays lit for a moment after any counter moved.
@@ -46,7 +48,8 @@ struct Gui {
     Ui ui;
     SettingsDialog dlg;
     bool dlg_open;
-    char **own_ifaces;
+    bool held[SDL_NUM_SCANCODES]; /* keys the guest saw go down */
+    VmConfig own_cfg;             /* when the caller keeps no settings */
     /* Status line */
     VmAdapterInfo shown[VM_MAX_ADAPTERS];
     unsigned shown_count;
@@ -65,6 +68,7 @@ static bool gui_sdl_error(GError **errp, const char *what)
     return false;
 }
 
+/* The font is a run-time dependency: say which package provides it. */
 static TTF_Font *gui_open_font(const char *path, int pt, GError **errp)
 {
     if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
@@ -82,6 +86,88 @@ static TTF_Font *gui_open_font(const char *path, int pt, GError **errp)
     return f;
 }
 
+/*
+ * One arm of a line-drawing character, drawn into the atlas cell.  A
+ * double arm is two lines g pixels either side of the centre line; where
+ * arms meet, each line stops at the line it joins (inner corner), or runs
+ * on to the far line when nothing joins it on its side (outer corner), so
+ * "╔═╗" and "╠╬╣" close the way the VGA's font does.
+ */
+static void gui_box_arm(SDL_Surface *s, SDL_Rect cell, const uint8_t arms[4],
+                        int arm, Uint32 white)
+{
+    bool vertical = arm == CP437_UP || arm == CP437_DOWN;
+    int dir = arm == CP437_UP || arm == CP437_LEFT ? -1 : 1;
+    int len = vertical ? cell.h : cell.w;
+    int c_axis = len / 2, c_perp = (vertical ? cell.w : cell.h) / 2;
+    int g = cell.w / 5 > 2 ? cell.w / 5 : 2;
+    int side[2] = {vertical ? CP437_LEFT : CP437_UP,
+                   vertical ? CP437_RIGHT : CP437_DOWN};
+    int offs[2], inner[2], n = arms[arm];
+
+    if (n == 1) {
+        bool perp_double = arms[side[0]] == 2 || arms[side[1]] == 2;
+        offs[0] = 0;
+        inner[0] = perp_double ? -dir * g : 0;
+    } else {
+        for (int k = 0; k < 2; k++) {
+            int ws = arms[side[k]], wo = arms[side[!k]];
+            offs[k] = k ? g : -g;
+            inner[k] = ws == 2 ? dir * g : ws == 0 && wo == 2 ? -dir * g : 0;
+        }
+    }
+    for (int k = 0; k < n; k++) {
+        int p0 = c_axis + inner[k];
+        int a0 = dir > 0 ? p0 : 0, a1 = dir > 0 ? len : p0 + 1;
+        SDL_Rect r;
+        if (vertical) {
+            r = (SDL_Rect){cell.x + c_perp + offs[k], cell.y + a0, 1, a1 - a0};
+        } else {
+            r = (SDL_Rect){cell.x + a0, cell.y + c_perp + offs[k], a1 - a0, 1};
+        }
+        SDL_FillRect(s, &r, white);
+    }
+}
+
+/* Line drawing and the solid blocks 0xDB-0xDF; false for other glyphs. */
+static bool gui_draw_shape(SDL_Surface *s, SDL_Rect cell, uint8_t c)
+{
+    Uint32 white = SDL_MapRGBA(s->format, 255, 255, 255, 255);
+    uint8_t arms[4];
+    SDL_Rect r = cell;
+
+    if (cp437_box_arms(c, arms)) {
+        for (int a = CP437_UP; a <= CP437_RIGHT; a++) {
+            if (arms[a]) {
+                gui_box_arm(s, cell, arms, a, white);
+            }
+        }
+        return true;
+    }
+    switch (c) {
+    case 0xDB: /* full block */
+        break;
+    case 0xDC: /* lower half */
+        r.y += cell.h / 2;
+        r.h -= cell.h / 2;
+        break;
+    case 0xDD: /* left half */
+        r.w = cell.w / 2;
+        break;
+    case 0xDE: /* right half */
+        r.x += cell.w / 2;
+        r.w -= cell.w / 2;
+        break;
+    case 0xDF: /* upper half */
+        r.h = cell.h / 2;
+        break;
+    default:
+        return false;
+    }
+    SDL_FillRect(s, &r, white);
+    return true;
+}
+
 /* Render the 256 glyphs once, white on transparent, 16 per atlas row. */
 static bool gui_build_atlas(Gui *g, GError **errp)
 {
@@ -94,6 +180,11 @@ static bool gui_build_atlas(Gui *g, GError **errp)
     }
     SDL_FillRect(atlas, NULL, SDL_MapRGBA(atlas->format, 0, 0, 0, 0));
     for (unsigned c = 0; c < 256; c++) {
+        SDL_Rect cell = {(int)(c % GUI_ATLAS_COLS) * g->cw,
+                         (int)(c / GUI_ATLAS_COLS) * g->ch, g->cw, g->ch};
+        if (gui_draw_shape(atlas, cell, (uint8_t)c)) {
+            continue;
+        }
         SDL_Surface *gs =
             TTF_RenderGlyph_Blended(g->font, cp437_to_unicode(c), white);
         if (!gs) {
@@ -102,8 +193,7 @@ static bool gui_build_atlas(Gui *g, GError **errp)
         SDL_SetSurfaceBlendMode(gs, SDL_BLENDMODE_NONE);
         SDL_Rect src = {0, 0, gs->w < g->cw ? gs->w : g->cw,
                         gs->h < g->ch ? gs->h : g->ch};
-        SDL_Rect dst = {(int)(c % GUI_ATLAS_COLS) * g->cw + (g->cw - src.w) / 2,
-                        (int)(c / GUI_ATLAS_COLS) * g->ch, src.w, src.h};
+        SDL_Rect dst = {cell.x + (g->cw - src.w) / 2, cell.y, src.w, src.h};
         SDL_BlitSurface(gs, &src, atlas, &dst);
         SDL_FreeSurface(gs);
     }
@@ -116,6 +206,13 @@ static bool gui_build_atlas(Gui *g, GError **errp)
     return true;
 }
 
+bool gui_display_available(void)
+{
+    const char *x11 = g_getenv("DISPLAY");
+    const char *wayland = g_getenv("WAYLAND_DISPLAY");
+    return (x11 && *x11) || (wayland && *wayland);
+}
+
 Gui *gui_new(const GuiConfig *cfg, GError **errp)
 {
     Gui *g = g_new0(Gui, 1);
@@ -126,19 +223,15 @@ Gui *gui_new(const GuiConfig *cfg, GError **errp)
     int adv = 0;
 
     g->cfg = *cfg;
-    if (SDL_InitSubSystem(SDL_INIT_VIDEO) < 0) {
-        gui_sdl_error(errp, "SDL video");
-        g_free(g);
-        return NULL;
-    }
+    /* Fonts first: a missing package is reported even without a display. */
     if (!TTF_WasInit() && TTF_Init() < 0) {
         g_set_error(errp, EMU_ERROR, EMU_ERROR_HOST, "display: SDL_ttf: %s",
                     TTF_GetError());
-        goto out_video;
+        goto out_free;
     }
     g->font = gui_open_font(font, GUI_FONT_PT, errp);
     if (!g->font) {
-        goto out_video;
+        goto out_free;
     }
     g->ui_font = gui_open_font(ui_font, GUI_UI_FONT_PT, errp);
     if (!g->ui_font) {
@@ -150,12 +243,16 @@ Gui *gui_new(const GuiConfig *cfg, GError **errp)
     g->status_h = TTF_FontHeight(g->ui_font) + 12;
     g->width = VGA_TEXT_COLS * g->cw;
     g->height = VGA_TEXT_ROWS * g->ch + g->status_h;
+    if (SDL_InitSubSystem(SDL_INIT_VIDEO) < 0) {
+        gui_sdl_error(errp, "SDL video");
+        goto out_ui_font;
+    }
     g->win = SDL_CreateWindow(cfg->title ? cfg->title : "tulipvm",
                               SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
                               g->width, g->height, 0);
     if (!g->win) {
         gui_sdl_error(errp, "window");
-        goto out_ui_font;
+        goto out_video;
     }
     g->r = SDL_CreateRenderer(g->win, -1,
                               cfg->software ? SDL_RENDERER_SOFTWARE : 0);
@@ -169,11 +266,15 @@ Gui *gui_new(const GuiConfig *cfg, GError **errp)
     ui_init(&g->ui, g->r, g->ui_font);
     g->ui.widget_fn = cfg->widget_fn;
     g->ui.widget_opaque = cfg->widget_opaque;
-    if (!cfg->host_ifaces) {
-        g->own_ifaces = settings_host_ifaces();
+    if (!cfg->cfg) {
+        vm_config_defaults(&g->own_cfg);
+        g->own_cfg.adapters = vm_adapter_count(&cfg->vm);
+        if (g->own_cfg.adapters < 1 || g->own_cfg.adapters > VM_MAX_ADAPTERS) {
+            g->own_cfg.adapters = 1;
+        }
     }
-    settings_init(&g->dlg, &cfg->vm, cfg->cfg, cfg->cfg_path,
-                  cfg->host_ifaces ? cfg->host_ifaces : g->own_ifaces);
+    settings_init(&g->dlg, &cfg->vm, cfg->cfg ? cfg->cfg : &g->own_cfg,
+                  cfg->cfg_path, cfg->host_ifaces);
     SDL_StopTextInput();
     g->dirty = true;
     return g;
@@ -182,12 +283,13 @@ out_renderer:
     SDL_DestroyRenderer(g->r);
 out_window:
     SDL_DestroyWindow(g->win);
+out_video:
+    SDL_QuitSubSystem(SDL_INIT_VIDEO);
 out_ui_font:
     TTF_CloseFont(g->ui_font);
 out_font:
     TTF_CloseFont(g->font);
-out_video:
-    SDL_QuitSubSystem(SDL_INIT_VIDEO);
+out_free:
     g_free(g);
     return NULL;
 }
@@ -198,7 +300,6 @@ void gui_free(Gui *g)
         return;
     }
     settings_destroy(&g->dlg);
-    g_strfreev(g->own_ifaces);
     SDL_DestroyTexture(g->atlas);
     SDL_DestroyRenderer(g->r);
     SDL_DestroyWindow(g->win);
@@ -221,9 +322,33 @@ SDL_Rect gui_link_light_rect(const Gui *g, unsigned idx)
                       VGA_TEXT_ROWS * g->ch + (g->status_h - d) / 2, d, d};
 }
 
+/* The dialog takes the keyboard: release what the guest holds, or the
+ * guest would see those keys stuck down until pressed again. */
+static void gui_release_keys(Gui *g)
+{
+    uint8_t bytes[KEYMAP_MAX_BYTES];
+
+    for (unsigned sc = 0; sc < SDL_NUM_SCANCODES; sc++) {
+        if (!g->held[sc]) {
+            continue;
+        }
+        g->held[sc] = false;
+        size_t n = keymap_set1((SDL_Scancode)sc, false, bytes);
+        if (n && g->cfg.key_fn) {
+            g->cfg.key_fn(g->cfg.key_opaque, bytes, n);
+        }
+    }
+}
+
 void gui_open_settings(Gui *g)
 {
     if (!g->dlg_open) {
+        gui_release_keys(g);
+        if (!g->cfg.host_ifaces) {
+            /* Interfaces come and go (USB, VPN): list them afresh. */
+            g_auto(GStrv) names = settings_host_ifaces();
+            settings_set_host_ifaces(&g->dlg, (const char *const *)names);
+        }
         settings_load(&g->dlg);
         g->dlg_open = true;
         g->ui.focus[0] = 0;
@@ -242,6 +367,11 @@ static void gui_close_settings(Gui *g)
 bool gui_settings_open(const Gui *g)
 {
     return g->dlg_open;
+}
+
+const char *gui_settings_error(const Gui *g)
+{
+    return g->dlg.error;
 }
 
 static void gui_set_color(Gui *g, uint32_t rgb)
@@ -372,11 +502,19 @@ static void gui_draw_status(Gui *g)
             SDL_SetRenderDrawColor(g->r, 90, 90, 90, 255);
         }
         SDL_RenderFillRect(g->r, &act);
+        /* Drops are rare and matter (style.md: show drop counters). */
+        char drops[48] = "";
+        if (a->tx_dropped || a->rx_dropped) {
+            g_snprintf(drops, sizeof(drops),
+                       " drop %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT,
+                       a->tx_dropped, a->rx_dropped);
+        }
         g_snprintf(buf, sizeof(buf),
-                   "%u:%s%s %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, i + 1,
+                   "%u:%s%s %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT "%s",
+                   i + 1,
                    gui_attach_short(&a->attach, short_buf, sizeof(short_buf)),
                    a->cable_connected ? "" : " (unplugged)", a->tx_frames,
-                   a->rx_frames);
+                   a->rx_frames, drops);
         ui_label(&g->ui, act.x + act.w + 5,
                  y + (g->status_h - g->ui.line_h) / 2, buf, fg);
     }
@@ -387,6 +525,11 @@ static void gui_draw_status(Gui *g)
     }
 }
 
+/*
+ * One frame.  The status line comes before the dialog because its button
+ * may open it; the screenshot is read before presenting because the back
+ * buffer is undefined afterwards.
+ */
 static void gui_draw(Gui *g, uint32_t now, unsigned phase)
 {
     SDL_SetRenderDrawColor(g->r, 0, 0, 0, 255);
@@ -396,8 +539,13 @@ static void gui_draw(Gui *g, uint32_t now, unsigned phase)
     g->drawn_phase = phase;
     gui_draw_console(g, !(phase & 1), !(phase & 2));
     bool was_open = g->dlg_open;
+    ui_begin_frame(&g->ui);
     gui_draw_status(g);
-    if (was_open) {
+    if (g->dlg_open) {
+        if (!was_open) {
+            /* Opened by this click: it must not land in the dialog too. */
+            g->ui.in.click = false;
+        }
         g->ui.caret_on = !(phase & 1);
         SDL_Rect area = {0, 0, g->width, VGA_TEXT_ROWS * g->ch};
         SettingsResult res = settings_frame(&g->dlg, &g->ui, area);
@@ -419,8 +567,7 @@ static void gui_draw(Gui *g, uint32_t now, unsigned phase)
         g->shot_path = NULL;
     }
     SDL_RenderPresent(g->r);
-    /* Opening the dialog from the status line needs one more frame. */
-    g->dirty = g->dlg_open != was_open;
+    g->dirty = false;
     (void)now;
 }
 
@@ -466,12 +613,32 @@ static void gui_key(Gui *g, const SDL_KeyboardEvent *k)
         case SDL_SCANCODE_ESCAPE:
             gui_close_settings(g);
             break;
+        case SDL_SCANCODE_RETURN:
+        case SDL_SCANCODE_KP_ENTER: {
+            GError *err = NULL;
+            if (settings_apply(&g->dlg, &err)) {
+                gui_close_settings(g);
+            } else {
+                g_strlcpy(g->dlg.error, err->message, sizeof(g->dlg.error));
+                g_error_free(err);
+            }
+            break;
+        }
         default:
             break;
         }
         g->dirty = true;
         return;
     }
+    if ((unsigned)k->keysym.scancode >= SDL_NUM_SCANCODES) {
+        return;
+    }
+    /* A release of a key pressed while the dialog had the keyboard (its
+     * Escape, say) would reach the guest without its press. */
+    if (!down && !g->held[k->keysym.scancode]) {
+        return;
+    }
+    g->held[k->keysym.scancode] = down;
     size_t n = keymap_set1(k->keysym.scancode, down, bytes);
     if (n && g->cfg.key_fn) {
         g->cfg.key_fn(g->cfg.key_opaque, bytes, n);
@@ -525,8 +692,9 @@ bool gui_poll(Gui *g, uint32_t wait_ms)
     if (SDL_WaitEventTimeout(&ev, (int)wait_ms)) {
         do {
             gui_event(g, &ev);
-            /* A click or key is handled by its own frame. */
-            if (g->ui.in.click || g->ui.in.text[0]) {
+            /* Each click or key gets its own frame: the input holds one
+             * of each kind, and two backspaces must not become one. */
+            if (ui_input_pending(&g->ui.in)) {
                 break;
             }
         } while (SDL_PollEvent(&ev));

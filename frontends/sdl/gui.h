@@ -30,20 +30,25 @@ typedef void (*GuiKeyFn)(void *opaque, const uint8_t *set1, size_t len);
 typedef struct GuiConfig {
     Vga *vga;
     VmControl vm;
-    VmConfig *cfg;        /* the settings the dialog edits */
+    VmConfig *cfg;        /* the settings the dialog edits; NULL: own */
     const char *cfg_path; /* NULL: settings are not saved */
     GuiKeyFn key_fn;
     void *key_opaque;
     const char *title;
     const char *font_path;    /* NULL: GUI_DEFAULT_FONT */
     const char *ui_font_path; /* NULL: GUI_DEFAULT_UI_FONT, else the above */
-    char *const *host_ifaces; /* NULL: the host's own (settings_host_ifaces) */
-    bool software;            /* force the software renderer */
-    UiWidgetFn widget_fn;     /* optional: every widget's id and rectangle */
+    const char *const
+        *host_ifaces;     /* NULL: the host's, listed at each opening */
+    bool software;        /* force the software renderer */
+    UiWidgetFn widget_fn; /* optional: every widget's id and rectangle */
     void *widget_opaque;
 } GuiConfig;
 
 typedef struct Gui Gui;
+
+/* Whether a window can be opened at all (X11 or Wayland): the command
+ * line makes -display sdl the default only then. */
+bool gui_display_available(void);
 
 /* Opens the window; errors name a missing font or a failing display. */
 Gui *gui_new(const GuiConfig *cfg, GError **errp);
@@ -58,6 +63,8 @@ bool gui_poll(Gui *g, uint32_t wait_ms);
 
 void gui_open_settings(Gui *g);
 bool gui_settings_open(const Gui *g);
+/* Why the last OK was refused ("" if it was not). */
+const char *gui_settings_error(const Gui *g);
 
 /* Draw a frame now and write it to path as PNG. */
 bool gui_screenshot(Gui *g, const char *path, GError **errp);

@@ -4,15 +4,20 @@
  * console driver would.  The GUI tests run it under Xvfb.
  *
  * Options: --config FILE, --host-ifaces a,b, --adapters N, --attach0 SPEC,
- * --software.  It prints one line per event on stdout:
- *   ready W H CELL_W CELL_H      the first frame is on screen
- *   widget ID X Y W H            a widget appeared or moved
- *   vm: CALL                     the frontend called the VM ("reattach 0 none")
- *   scancodes XX ...             key bytes for the guest
+ * --software, --own-config (the window keeps its own settings).
+ *
+ * It prints one line per event on stdout:
+ *   ready W H CELL_W CELL_H    the first frame is on screen
+ *   widget ID X Y W H          a widget appeared or moved
+ *   vm: CALL                   the frontend called the VM ("reattach 0 none")
+ *   scancodes XX ...           key bytes for the guest
  *   dialog open|closed
+ *   dialog-error MESSAGE       OK was refused ("" once the error is gone)
  *   shot-ok PATH | shot-error MESSAGE | echo TEXT
- * and reads commands on stdin: "shot PATH", "traffic TX RX", "settings",
- * "echo TEXT", "quit".
+ * and reads commands on stdin: "shot PATH", "traffic TX RX", "drops TX RX"
+ * (adapter 0), "settings", "echo TEXT", "quit", and guest-side console
+ * writes: "puts ROW COL ATTR TEXT" (ATTR in hex), "cursor ROW COL",
+ * "start CELLS" (scrolling).
  */
 #include "devices/vga.h"
 #include "fake_vm.h"
@@ -122,6 +127,13 @@ static void guest_boot_text(Demo *d)
                0x1F);
     guest_puts(d, 11, 20, " link up ", 0x2F);
     guest_puts(d, 11, 30, " 10.0.2.15 ", 0x4E);
+    /* A single-line table and the block characters. */
+    guest_puts(d, 16, 2, "\xDA\xC4\xC4\xC4\xC4\xC4\xC2\xC4\xC4\xC4\xC4\xBF",
+               0x07);
+    guest_puts(d, 17, 2, "\xB3 eth0\xB3 up \xB3", 0x07);
+    guest_puts(d, 18, 2, "\xC0\xC4\xC4\xC4\xC4\xC4\xC1\xC4\xC4\xC4\xC4\xD9",
+               0x07);
+    guest_puts(d, 17, 20, "\xDB\xDB\xDB\xDB\xB2\xB2\xB1\xB1\xB0\xB0", 0x0E);
     guest_puts(d, 14, 0, "tulipvm:/# ", 0x07);
     guest_cursor(d, 14, 11);
 }
@@ -141,6 +153,29 @@ static void demo_command(Demo *d, const char *line)
         if (sscanf(line + 8, "%u %u", &tx, &rx) == 2) {
             fake_vm_traffic(&d->vm, tx, rx);
         }
+    } else if (g_str_has_prefix(line, "drops ")) {
+        unsigned tx = 0, rx = 0;
+        if (sscanf(line + 6, "%u %u", &tx, &rx) == 2) {
+            d->vm.ad[0].tx_dropped += tx;
+            d->vm.ad[0].rx_dropped += rx;
+        }
+    } else if (g_str_has_prefix(line, "puts ")) {
+        unsigned row, col, attr;
+        int at = 0;
+        if (sscanf(line + 5, "%u %u %x %n", &row, &col, &attr, &at) == 3 &&
+            row < VGA_TEXT_ROWS && col < VGA_TEXT_COLS) {
+            guest_puts(d, row, col, line + 5 + at, (uint8_t)attr);
+        }
+    } else if (g_str_has_prefix(line, "cursor ")) {
+        unsigned row, col;
+        if (sscanf(line + 7, "%u %u", &row, &col) == 2) {
+            guest_cursor(d, row, col);
+        }
+    } else if (g_str_has_prefix(line, "start ")) {
+        /* vgacon scrolling: CRTC start address in character cells. */
+        unsigned cells = (unsigned)atoi(line + 6);
+        bus_write(d->io, 0x3D4, 0x0C | (cells & 0xFF00), 2);
+        bus_write(d->io, 0x3D4, 0x0D | ((cells << 8) & 0xFF00), 2);
     } else if (!strcmp(line, "settings")) {
         gui_open_settings(d->gui);
     } else if (g_str_has_prefix(line, "echo ")) {
@@ -178,13 +213,15 @@ int main(int argc, char **argv)
     const char *cfg_path = NULL, *attach0 = NULL;
     g_auto(GStrv) ifaces = NULL;
     unsigned adapters = 1;
-    bool software = false;
+    bool software = false, own_config = false;
     GError *err = NULL;
 
     for (int i = 1; i < argc; i++) {
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(argv[i], "--software")) {
             software = true;
+        } else if (!strcmp(argv[i], "--own-config")) {
+            own_config = true; /* the window keeps its own settings */
         } else if (!strcmp(argv[i], "--config") && val) {
             cfg_path = argv[++i];
         } else if (!strcmp(argv[i], "--host-ifaces") && val) {
@@ -230,11 +267,11 @@ int main(int argc, char **argv)
     GuiConfig gc = {
         .vga = &d.vga,
         .vm = fake_vm_control(&d.vm),
-        .cfg = &cfg,
+        .cfg = own_config ? NULL : &cfg,
         .cfg_path = cfg_path,
         .key_fn = demo_keys,
         .title = "tulipvm-demo",
-        .host_ifaces = ifaces,
+        .host_ifaces = (const char *const *)ifaces,
         .software = software,
         .widget_fn = demo_widget,
         .widget_opaque = &d,
@@ -251,6 +288,7 @@ int main(int argc, char **argv)
     demo_print("ready %d %d %d %d", VGA_TEXT_COLS * cw, VGA_TEXT_ROWS * ch, cw,
                ch);
     bool was_open = false;
+    char last_error[256] = "";
     while (!d.quit && !d.vm.quit_requested) {
         if (!gui_poll(d.gui, 10)) {
             break;
@@ -259,9 +297,16 @@ int main(int argc, char **argv)
             was_open = !was_open;
             demo_print("dialog %s", was_open ? "open" : "closed");
         }
+        if (strcmp(gui_settings_error(d.gui), last_error)) {
+            g_strlcpy(last_error, gui_settings_error(d.gui),
+                      sizeof(last_error));
+            demo_print("dialog-error %s", last_error);
+        }
         demo_read_stdin(&d);
     }
     gui_free(d.gui);
+    TTF_Quit();
+    SDL_Quit(); /* also closes SDL's D-Bus connection */
     g_string_free(d.in, TRUE);
     g_hash_table_destroy(d.widgets);
     fake_vm_destroy(&d.vm);

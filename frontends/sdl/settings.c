@@ -13,6 +13,7 @@
 #include <string.h>
 
 #define SETTINGS_W      640
+#define SETTINGS_H      404 /* fits the tallest layout, error line included */
 #define SETTINGS_MARGIN 8
 #define NEXT_START_NOTE "(takes effect at next start)"
 
@@ -22,45 +23,53 @@ static const char *settings_mac_text(const uint8_t mac[6], char *buf)
 }
 
 void settings_init(SettingsDialog *d, const VmControl *vm, VmConfig *cfg,
-                   const char *cfg_path, char *const *host_ifaces)
+                   const char *cfg_path, const char *const *host_ifaces)
 {
     memset(d, 0, sizeof(*d));
     d->vm = *vm;
     d->cfg = cfg;
     d->cfg_path = g_strdup(cfg_path);
-    for (unsigned i = 0; host_ifaces && host_ifaces[i] &&
-                         d->n_host_ifaces < SETTINGS_MAX_HOST_IFACES;
-         i++) {
-        d->host_ifaces[d->n_host_ifaces++] = g_strdup(host_ifaces[i]);
+    d->host_ifaces = g_ptr_array_new_with_free_func(g_free);
+    settings_set_host_ifaces(d, host_ifaces);
+}
+
+void settings_set_host_ifaces(SettingsDialog *d, const char *const *host_ifaces)
+{
+    g_ptr_array_set_size(d->host_ifaces, 0);
+    for (unsigned i = 0; host_ifaces && host_ifaces[i]; i++) {
+        g_ptr_array_add(d->host_ifaces, g_strdup(host_ifaces[i]));
     }
 }
 
 void settings_destroy(SettingsDialog *d)
 {
-    for (unsigned i = 0; i < d->n_host_ifaces; i++) {
-        g_free(d->host_ifaces[i]);
+    if (d->host_ifaces) {
+        g_ptr_array_free(d->host_ifaces, TRUE);
     }
     g_free(d->cfg_path);
     memset(d, 0, sizeof(*d));
 }
 
-/* A bridged adapter's interface must be offered even if not listed. */
-static void settings_offer_iface(SettingsDialog *d, const char *name)
+/* The index of a host interface; one that is bridged but no longer
+ * listed (unplugged USB adapter, say) is added so it can be shown. */
+static unsigned settings_offer_iface(SettingsDialog *d, const char *name)
 {
-    for (unsigned i = 0; i < d->n_host_ifaces; i++) {
-        if (!strcmp(d->host_ifaces[i], name)) {
-            return;
+    for (unsigned i = 0; i < d->host_ifaces->len; i++) {
+        if (!strcmp(g_ptr_array_index(d->host_ifaces, i), name)) {
+            return i;
         }
     }
-    if (d->n_host_ifaces < SETTINGS_MAX_HOST_IFACES) {
-        d->host_ifaces[d->n_host_ifaces++] = g_strdup(name);
-    }
+    g_ptr_array_add(d->host_ifaces, g_strdup(name));
+    return d->host_ifaces->len - 1;
 }
 
+/*
+ * Adapters that exist show what the VM has now (the control socket may
+ * have changed it since); adapters for the next start show the config.
+ */
 void settings_load(SettingsDialog *d)
 {
     unsigned live = vm_adapter_count(&d->vm);
-    char mac[18];
 
     d->count = d->orig_count = d->cfg->adapters;
     if (d->current >= d->count) {
@@ -96,10 +105,9 @@ void settings_load(SettingsDialog *d)
                                    ? a->attach.detail
                                    : VM_DEFAULT_SEGMENT);
         if (a->attach.kind == VM_ATTACH_BRIDGE) {
-            settings_offer_iface(d, a->attach.detail);
+            a->iface_sel = settings_offer_iface(d, a->attach.detail);
         }
     }
-    (void)mac;
 }
 
 /* "" or the reason the MAC field is unusable. */
@@ -121,6 +129,8 @@ static void settings_check_mac(SettingsAdapter *a)
     g_error_free(err);
 }
 
+/* Everything is checked before anything is applied, so an invalid field
+ * never leaves the VM half reconfigured. */
 static bool settings_validate(SettingsDialog *d, GError **errp)
 {
     for (unsigned i = 0; i < d->count; i++) {
@@ -149,6 +159,8 @@ static bool settings_validate(SettingsDialog *d, GError **errp)
     return true;
 }
 
+/* What a user would do by hand: move the cable, plug or unplug it, then
+ * start or stop capture.  Unchanged settings cause no call at all. */
 static bool settings_apply_live(SettingsDialog *d, unsigned i, GError **errp)
 {
     SettingsAdapter *a = &d->ad[i];
@@ -174,6 +186,8 @@ static bool settings_apply_live(SettingsDialog *d, unsigned i, GError **errp)
     return true;
 }
 
+/* On success the working copy is reloaded from the VM, so a second OK
+ * changes nothing. */
 bool settings_apply(SettingsDialog *d, GError **errp)
 {
     if (!settings_validate(d, errp)) {
@@ -232,8 +246,12 @@ SDL_Rect settings_rect(SDL_Rect area)
     if (w > SETTINGS_W) {
         w = SETTINGS_W;
     }
-    return (SDL_Rect){area.x + (area.w - w) / 2, area.y + SETTINGS_MARGIN, w,
-                      area.h - 2 * SETTINGS_MARGIN};
+    int h = area.h - 2 * SETTINGS_MARGIN;
+    if (h > SETTINGS_H) {
+        h = SETTINGS_H;
+    }
+    return (SDL_Rect){area.x + (area.w - w) / 2, area.y + (area.h - h) / 2, w,
+                      h};
 }
 
 /* The attachment choices of the current adapter. */
@@ -267,18 +285,27 @@ static void settings_attach_rows(SettingsDialog *d, Ui *ui, int x, int *y,
         a->attach = (VmAttachment){.kind = VM_ATTACH_USER};
     }
     *y += row;
-    for (unsigned i = 0; i < d->n_host_ifaces; i++) {
-        const char *name = d->host_ifaces[i];
-        g_autofree char *id = g_strdup_printf("attach-bridge-%s", name);
-        g_autofree char *label = g_strdup_printf("Host adapter: %s", name);
-        bool sel = a->attach.kind == VM_ATTACH_BRIDGE &&
-                   !strcmp(a->attach.detail, name);
-        if (ui_radio(ui, id, (SDL_Rect){x, *y, w, row}, label, sel)) {
-            a->attach = (VmAttachment){.kind = VM_ATTACH_BRIDGE};
-            g_strlcpy(a->attach.detail, name, sizeof(a->attach.detail));
-        }
-        *y += row;
+    /* Host adapters: one choice plus a drop-down, however many the host
+     * has (Virtual PC lists them the same way). */
+    unsigned n = d->host_ifaces->len;
+    const char *bridge_label = n ? "Host adapter:" : "Host adapter: (none)";
+    int bw = ui_text_width(ui, bridge_label) + 40;
+    bool was_bridge = a->attach.kind == VM_ATTACH_BRIDGE;
+    bool pick = ui_radio(ui, "attach-bridge", (SDL_Rect){x, *y, bw, row},
+                         bridge_label, was_bridge) &&
+                n;
+    if (n) {
+        pick |= ui_dropdown(
+            ui, "host-iface", (SDL_Rect){x + bw, *y + 1, 220, row - 2},
+            (const char *const *)d->host_ifaces->pdata, n, &a->iface_sel);
     }
+    if (pick) {
+        a->attach = (VmAttachment){.kind = VM_ATTACH_BRIDGE};
+        g_strlcpy(a->attach.detail,
+                  g_ptr_array_index(d->host_ifaces, a->iface_sel),
+                  sizeof(a->attach.detail));
+    }
+    *y += row;
     if (a->attach.kind == VM_ATTACH_TAP || a->attach.kind == VM_ATTACH_VDE) {
         g_autofree char *desc = vm_attach_describe(&a->attach);
         g_autofree char *label = g_strdup_printf("Other: %s", desc);
@@ -287,6 +314,8 @@ static void settings_attach_rows(SettingsDialog *d, Ui *ui, int x, int *y,
     }
 }
 
+/* Immediate mode: the pass that draws a widget also handles the click on
+ * it, so a click always lands on what the user saw. */
 SettingsResult settings_frame(SettingsDialog *d, Ui *ui, SDL_Rect area)
 {
     SDL_Rect r = settings_rect(area);

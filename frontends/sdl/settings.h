@@ -18,8 +18,6 @@
 #include "vm_control.h"
 #include "widgets.h"
 
-#define SETTINGS_MAX_HOST_IFACES 4
-
 typedef enum SettingsResult {
     SETTINGS_OPEN,
     SETTINGS_OK,
@@ -32,15 +30,15 @@ typedef struct SettingsAdapter {
     UiTextField mac, segment, capture;
     char orig_mac[18], orig_capture[VM_CAPTURE_MAX];
     char mac_error[128]; /* "" while the MAC field is valid */
+    unsigned iface_sel;  /* host adapter shown in the drop-down */
     bool live;           /* present in the running VM */
 } SettingsAdapter;
 
 typedef struct SettingsDialog {
     VmControl vm;
     VmConfig *cfg;
-    char *cfg_path; /* NULL: nothing is saved */
-    char *host_ifaces[SETTINGS_MAX_HOST_IFACES];
-    unsigned n_host_ifaces;
+    char *cfg_path;         /* NULL: nothing is saved */
+    GPtrArray *host_ifaces; /* names, NULL-terminated for the drop-down */
     unsigned count, orig_count, current;
     SettingsAdapter ad[VM_MAX_ADAPTERS];
     char error[256]; /* why OK did not apply */
@@ -48,8 +46,11 @@ typedef struct SettingsDialog {
 
 /* host_ifaces: NULL-terminated names offered as "Host adapter" choices. */
 void settings_init(SettingsDialog *d, const VmControl *vm, VmConfig *cfg,
-                   const char *cfg_path, char *const *host_ifaces);
+                   const char *cfg_path, const char *const *host_ifaces);
 void settings_destroy(SettingsDialog *d);
+/* Replace the host adapters offered (takes effect at the next load). */
+void settings_set_host_ifaces(SettingsDialog *d,
+                              const char *const *host_ifaces);
 /* Fill the working copy from the VM and the config. */
 void settings_load(SettingsDialog *d);
 /* Validate, then push the changes to the VM and the config file. */

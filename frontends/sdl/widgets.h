@@ -35,6 +35,16 @@ typedef struct UiTextField {
 
 typedef void (*UiWidgetFn)(void *opaque, const char *id, SDL_Rect r);
 
+/* The open drop-down list, drawn over everything at the end of a frame. */
+typedef struct UiPopup {
+    char id[UI_ID_MAX]; /* "" when no list is open */
+    SDL_Rect list;      /* where its items were drawn last frame */
+    int item_h;
+    const char *const *items;
+    unsigned n, sel;
+    int picked; /* item clicked this frame, or -1 */
+} UiPopup;
+
 typedef struct Ui {
     SDL_Renderer *r; /* NULL: lay out and react, draw nothing */
     TTF_Font *font;  /* NULL: fixed 8x16 metrics */
@@ -42,6 +52,7 @@ typedef struct Ui {
     UiInput in;
     char focus[UI_ID_MAX]; /* id of the text field taking keys, "" none */
     bool caret_on;
+    UiPopup popup;
     UiWidgetFn widget_fn;
     void *widget_opaque;
 } Ui;
@@ -51,7 +62,11 @@ extern const SDL_Color ui_black, ui_white, ui_face, ui_shadow, ui_light, ui_red,
     ui_grey_text, ui_title;
 
 void ui_init(Ui *ui, SDL_Renderer *r, TTF_Font *font);
-/* Forget this frame's input (call after the frame's widgets ran). */
+/* Whether in holds anything for the widgets. */
+bool ui_input_pending(const UiInput *in);
+/* Before the frame's widgets: an open list takes the click first. */
+void ui_begin_frame(Ui *ui);
+/* After them: draw the open list on top, forget this frame's input. */
 void ui_end_frame(Ui *ui);
 
 int ui_text_width(const Ui *ui, const char *text);
@@ -68,6 +83,15 @@ bool ui_radio(Ui *ui, const char *id, SDL_Rect r, const char *label,
 /* Toggles *value on a click; true when it changed. */
 bool ui_checkbox(Ui *ui, const char *id, SDL_Rect r, const char *label,
                  bool *value);
+/*
+ * A drop-down list of n items showing items[*sel]; a click opens the list
+ * (its items are reported as "ID=ITEM"), a click on an item selects it,
+ * a click elsewhere closes it.  True when an item was picked (even the
+ * one already selected).  items must stay
+ * valid until ui_end_frame().
+ */
+bool ui_dropdown(Ui *ui, const char *id, SDL_Rect r, const char *const *items,
+                 unsigned n, unsigned *sel);
 /* Takes focus on a click, then edits; true when the text changed. */
 bool ui_textfield(Ui *ui, const char *id, SDL_Rect r, UiTextField *tf);
 

@@ -391,6 +391,82 @@ Test(vga_text, attribute_mode_bit3_chooses_blink_or_bright_background)
     cr_assert(scr.blink_enabled);
 }
 
+static uint8_t crtc_read(uint8_t idx)
+{
+    outb(0x3D4, idx);
+    return inb(0x3D5);
+}
+
+static void crtc_write(uint8_t idx, uint8_t v)
+{
+    outb(0x3D4, idx);
+    outb(0x3D5, v);
+}
+
+/*
+ * vgacon's VESA powerdown (vga_vesa_blank with both sync suspends) and
+ * vga_vesa_unblank: save timing registers, switch the screen off through
+ * SR01, kill the sync pulses, then put every register back.
+ */
+Test(vga_text, vesa_blank_and_unblank_restore_every_register)
+{
+    static const uint8_t saved_idx[] = {0x00, 0x01, 0x04, 0x05,
+                                        0x07, 0x10, 0x11, 0x17};
+    uint8_t saved[sizeof(saved_idx)];
+    uint8_t misc = inb(0x3CC);
+    outb(0x3C4, 0x01);
+    uint8_t clocking = inb(0x3C5);
+    for (unsigned i = 0; i < sizeof(saved_idx); i++) {
+        saved[i] = crtc_read(saved_idx[i]);
+    }
+    bus_write(io, 0x3C4, 0x01 | (clocking | 0x20) << 8, 2);
+    crtc_write(0x10, 0xFF);
+    crtc_write(0x11, 0x40); /* also lifts the CR00-CR07 protection */
+    crtc_write(0x07, saved[4] | 0x84);
+    crtc_write(0x04, 0xFF);
+    crtc_write(0x05, 0x00);
+    vga_text_snapshot(&vga, &scr);
+    cr_assert_not(scr.display_enabled);
+    cr_assert_eq(crtc_read(0x04), 0xFF);
+    /* Unblank: restore in the driver's order (CR11 last but one). */
+    outb(0x3C2, misc);
+    for (unsigned i = 0; i < sizeof(saved_idx); i++) {
+        crtc_write(saved_idx[i], saved[i]);
+    }
+    bus_write(io, 0x3C4, 0x01 | clocking << 8, 2);
+    for (unsigned i = 0; i < sizeof(saved_idx); i++) {
+        cr_assert_eq(crtc_read(saved_idx[i]), saved[i], "CR%02x", saved_idx[i]);
+    }
+    vga_text_snapshot(&vga, &scr);
+    cr_assert(scr.display_enabled);
+}
+
+/* vga_pal_blank: the first 16 DAC entries go black; the text stays. */
+Test(vga_text, palette_blanking_turns_every_colour_black)
+{
+    outb(0x3C6, 0xFF);
+    for (uint8_t i = 0; i < 16; i++) {
+        outb(0x3C8, i);
+        outb(0x3C9, 0);
+        outb(0x3C9, 0);
+        outb(0x3C9, 0);
+    }
+    /* DAC 0x14 and 0x38-0x3F still hold colours: re-point the palette
+     * registers at 0-15 first, as vgacon_startup did. */
+    inb(0x3DA);
+    for (uint8_t i = 0; i < 16; i++) {
+        outb(0x3C0, i);
+        outb(0x3C0, i);
+    }
+    outb(0x3C0, 0x20);
+    put_string(0, "still here", 0x0F);
+    vga_text_snapshot(&vga, &scr);
+    for (int i = 0; i < 16; i++) {
+        cr_assert_eq(scr.palette[i], 0, "colour %d", i);
+    }
+    cr_assert_eq(scr.cells[0][0].ch, 's');
+}
+
 Test(vga_text, generation_moves_only_when_the_screen_changes)
 {
     uint64_t g0 = vga_generation(&vga);

@@ -1,0 +1,174 @@
+/*
+ * The settings file and attachment specs: what the dialog saves must load
+ * back the same, and every malformed value is an error naming its section
+ * and key.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+#include <unistd.h>
+#include "config.h"
+
+static void expect_load_error(const char *data, const char *needle)
+{
+    VmConfig c;
+    GError *err = NULL;
+    cr_assert_not(vm_config_load_data(&c, data, &err), "accepted: %s", data);
+    cr_assert_not_null(err);
+    cr_assert(strstr(err->message, needle), "'%s' lacks '%s'", err->message,
+              needle);
+    cr_assert_eq(c.adapters, 1, "a failed load leaves the defaults");
+    g_error_free(err);
+}
+
+Test(gui_config, defaults_are_one_nat_adapter_with_cable_in)
+{
+    VmConfig c;
+    vm_config_defaults(&c);
+    cr_assert_eq(c.adapters, 1);
+    cr_assert_eq(c.adapter[0].attach.kind, VM_ATTACH_USER);
+    cr_assert(c.adapter[0].link);
+    cr_assert_not(c.adapter[0].has_mac);
+}
+
+Test(gui_config, saved_settings_load_back_identically)
+{
+    VmConfig c, back;
+    vm_config_defaults(&c);
+    c.adapters = 3;
+    c.adapter[0].attach = (VmAttachment){VM_ATTACH_LOCAL, "lab"};
+    c.adapter[0].has_mac = true;
+    memcpy(c.adapter[0].mac, (uint8_t[]){0x00, 0x03, 0xff, 0x12, 0x34, 0x56},
+           6);
+    c.adapter[1].attach = (VmAttachment){VM_ATTACH_BRIDGE, "eth1"};
+    c.adapter[1].link = false;
+    g_strlcpy(c.adapter[1].capture, "/tmp/nic1.pcap", VM_CAPTURE_MAX);
+    c.adapter[2].attach = (VmAttachment){VM_ATTACH_NONE, ""};
+
+    char path[] = "/tmp/tulipvm-cfg-XXXXXX";
+    int fd = g_mkstemp(path);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    cr_assert(vm_config_save(&c, path, NULL));
+    g_autofree char *text = NULL;
+    cr_assert(g_file_get_contents(path, &text, NULL, NULL));
+    cr_assert(strstr(text, "[vm]\nadapters=3"));
+    cr_assert(strstr(text, "attachment=local\nsegment=lab\n"
+                           "mac=00:03:ff:12:34:56\nlink=true"),
+              "%s", text);
+    cr_assert(strstr(text, "capture=/tmp/nic1.pcap"));
+    cr_assert(vm_config_load(&back, path, NULL));
+    unlink(path);
+    cr_assert_eq(back.adapters, 3);
+    for (int i = 0; i < 3; i++) {
+        cr_assert(
+            vm_attach_equal(&back.adapter[i].attach, &c.adapter[i].attach));
+        cr_assert_eq(back.adapter[i].link, c.adapter[i].link);
+        cr_assert_eq(back.adapter[i].has_mac, c.adapter[i].has_mac);
+        cr_assert_str_eq(back.adapter[i].capture, c.adapter[i].capture);
+    }
+    cr_assert_arr_eq(back.adapter[0].mac, c.adapter[0].mac, 6);
+}
+
+Test(gui_config, local_segment_defaults_to_default)
+{
+    VmConfig c;
+    cr_assert(vm_config_load_data(&c, "[adapter0]\nattachment=local\n", NULL));
+    cr_assert_str_eq(c.adapter[0].attach.detail, "default");
+}
+
+Test(gui_config, bad_mac_is_an_error_naming_the_adapter_and_reason)
+{
+    expect_load_error("[adapter0]\nmac=01:02:03:04:05:06\n",
+                      "[adapter0] mac=01:02:03:04:05:06: a multicast");
+    expect_load_error("[adapter1]\nmac=00:03:ff:12:34\n",
+                      "[adapter1] mac=00:03:ff:12:34: expected six hex bytes");
+    expect_load_error("[adapter0]\nmac=00:03:fg:12:34:56\n",
+                      "expected six hex bytes");
+    expect_load_error("[adapter0]\nmac=00:00:00:00:00:00\n", "all-zero");
+}
+
+Test(gui_config, malformed_values_are_errors_naming_the_key)
+{
+    expect_load_error("[vm]\nadapters=5\n", "[vm] adapters=5");
+    expect_load_error("[vm]\nadapters=0\n", "adapters=0");
+    expect_load_error("[vm]\nadapters=two\n", "adapters=two");
+    expect_load_error("[vm]\nmemory=128\n", "[vm] unknown key 'memory'");
+    expect_load_error("[adapter0]\nattachment=wifi\n",
+                      "[adapter0] attachment=wifi: unknown");
+    expect_load_error("[adapter0]\nattachment=bridge\n",
+                      "attachment=bridge needs ifname=");
+    expect_load_error("[adapter0]\nattachment=user\nifname=eth0\n",
+                      "ifname= does not apply to attachment=user");
+    expect_load_error("[adapter0]\nlink=maybe\n",
+                      "[adapter0] link=maybe: expected true or false");
+    expect_load_error("[adapter0]\ncolour=blue\n", "unknown key 'colour'");
+    expect_load_error("[adapter4]\n", "unknown section [adapter4]");
+    expect_load_error("[display]\n", "unknown section [display]");
+    expect_load_error("[adapter0]\nattachment=local\nsegment=a,b\n", "commas");
+    expect_load_error("[adapter0]\nattachment=bridge\n"
+                      "ifname=averyveryverylongname\n",
+                      "longer than 15");
+    expect_load_error("not a key file", "config:");
+}
+
+Test(gui_config, missing_file_is_a_host_error)
+{
+    VmConfig c;
+    GError *err = NULL;
+    cr_assert_not(vm_config_load(&c, "/nonexistent/tulipvm.ini", &err));
+    cr_assert(strstr(err->message, "/nonexistent/tulipvm.ini"));
+    g_error_free(err);
+}
+
+Test(gui_config, attachment_specs_round_trip)
+{
+    static const char *const specs[] = {
+        "none",
+        "user",
+        "local,net=lab",
+        "bridge,ifname=eth0",
+        "tap,ifname=tap3",
+        "vde,sock=/run/vde.ctl",
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(specs); i++) {
+        VmAttachment a;
+        cr_assert(vm_attach_parse(specs[i], &a, NULL), "%s", specs[i]);
+        g_autofree char *back = vm_attach_spec(&a);
+        cr_assert_str_eq(back, specs[i]);
+    }
+    VmAttachment a;
+    cr_assert(vm_attach_parse("local", &a, NULL));
+    cr_assert_str_eq(a.detail, "default");
+    g_autofree char *desc = vm_attach_describe(&a);
+    cr_assert_str_eq(desc, "Local only (default)");
+}
+
+Test(gui_config, bad_attachment_specs_name_the_problem)
+{
+    VmAttachment a;
+    GError *err = NULL;
+    cr_assert_not(vm_attach_parse("bridge", &a, &err));
+    cr_assert(strstr(err->message, "needs ifname="), "%s", err->message);
+    g_clear_error(&err);
+    cr_assert_not(vm_attach_parse("user,net=lab", &a, &err));
+    cr_assert(strstr(err->message, "'net=lab' does not apply to user"));
+    g_clear_error(&err);
+    cr_assert_not(vm_attach_parse("slirp", &a, &err));
+    cr_assert(strstr(err->message, "unknown type"));
+    g_clear_error(&err);
+    cr_assert_not(vm_attach_parse("local,net=a,net=b", &a, &err));
+    cr_assert(strstr(err->message, "given twice"));
+    g_clear_error(&err);
+}
+
+Test(gui_config, adapter_nic_spec_carries_mac_link_and_capture)
+{
+    VmAdapterConfig a = {.attach = {VM_ATTACH_LOCAL, "lab"},
+                         .has_mac = true,
+                         .mac = {0x00, 0x03, 0xff, 0, 0, 9},
+                         .link = false,
+                         .capture = "/tmp/a,b.pcap"};
+    g_autofree char *spec = vm_adapter_nic_spec(&a);
+    cr_assert_str_eq(spec, "local,net=lab,mac=00:03:ff:00:00:09,link=off,"
+                           "capture=/tmp/a,,b.pcap");
+}
