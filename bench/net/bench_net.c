@@ -326,6 +326,7 @@ typedef struct NatPath {
     int fd;            /* pipe: UDP socket connected to the NAT process */
     NetPort end;       /* pipe: the guest port's peer */
     GPid pid;          /* pipe: the NAT process */
+    bool reaped;       /* pipe: it died and was waited for */
 } NatPath;
 
 static ssize_t pipe_receive(NetPort *self, const uint8_t *f, size_t len)
@@ -437,8 +438,11 @@ static bool nat_pipe_open(NatPath *np, Clock *clk, bool qemu)
 
 static void nat_pipe_close(NatPath *np)
 {
-    kill(np->pid, SIGTERM);
-    waitpid(np->pid, NULL, 0);
+    if (!np->reaped) {
+        /* SIGKILL: QEMU would log a SIGTERM on stderr. */
+        kill(np->pid, SIGKILL);
+        waitpid(np->pid, NULL, 0);
+    }
     g_spawn_close_pid(np->pid);
     net_port_cleanup(&np->end);
     close(np->fd);
@@ -466,7 +470,10 @@ static double proc_cpu_s(GPid pid)
 /* Whether the NAT process has died (then it said why on stderr). */
 static bool nat_pipe_dead(NatPath *np)
 {
-    return !np->ctx && waitpid(np->pid, NULL, WNOHANG) == np->pid;
+    if (!np->ctx && waitpid(np->pid, NULL, WNOHANG) == np->pid) {
+        np->reaped = true;
+    }
+    return np->reaped;
 }
 
 /*
