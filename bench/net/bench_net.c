@@ -15,6 +15,8 @@
  *           backend, each in a NAT process behind a UDP frame pipe, as a
  *           ratio (see "The NAT comparison" below).  Needs
  *           qemu-system-x86_64 (Debian: qemu-system-x86) and fails without.
+ *           QEMU warns "hub 0 with no nics" once per round: expected, the
+ *           hub joins two netdevs and no NIC.
  *
  * Needs root (network namespaces); touches nothing outside them.
  * Run: build/tests/unit/net/bench_net [seconds-per-figure]
