@@ -408,17 +408,35 @@ static gboolean net_slirp_prepare(GSource *source, gint *timeout)
     uint32_t to = UINT32_MAX;
     GArray *tmp;
 
-    for (unsigned i = 0; i < s->pollfds->len; i++) {
-        g_source_remove_poll(source, &g_array_index(s->pollfds, GPollFD, i));
-    }
     g_array_set_size(s->pending, 0);
     slirp_pollfds_fill(s->slirp, &to, net_slirp_add_poll, s);
-    /* The attached array must not move: swap in the finished one. */
-    tmp = s->pollfds;
-    s->pollfds = s->pending;
-    s->pending = tmp;
-    for (unsigned i = 0; i < s->pollfds->len; i++) {
-        g_source_add_poll(source, &g_array_index(s->pollfds, GPollFD, i));
+    if (s->pending->len == s->pollfds->len) {
+        /*
+         * As many sockets as last time: rewrite the attached records in
+         * place (the context reads them afresh when it builds its poll
+         * set).  Adding or removing a poll wakes the context, so doing it
+         * on every prepare made the following poll return at once and the
+         * thread spin instead of sleeping.
+         */
+        for (unsigned i = 0; i < s->pollfds->len; i++) {
+            GPollFD *cur = &g_array_index(s->pollfds, GPollFD, i);
+            const GPollFD *want = &g_array_index(s->pending, GPollFD, i);
+            cur->fd = want->fd;
+            cur->events = want->events;
+            cur->revents = 0;
+        }
+    } else {
+        for (unsigned i = 0; i < s->pollfds->len; i++) {
+            g_source_remove_poll(source,
+                                 &g_array_index(s->pollfds, GPollFD, i));
+        }
+        /* The attached array must not move: swap in the finished one. */
+        tmp = s->pollfds;
+        s->pollfds = s->pending;
+        s->pending = tmp;
+        for (unsigned i = 0; i < s->pollfds->len; i++) {
+            g_source_add_poll(source, &g_array_index(s->pollfds, GPollFD, i));
+        }
     }
     *timeout = to == UINT32_MAX ? -1 : (gint)MIN(to, (uint32_t)G_MAXINT);
     /*
