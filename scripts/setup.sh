@@ -12,6 +12,8 @@ PACKAGES=(
     gcc-multilib nasm
     # network services: VDE segments, namespaces and veth pairs for tests
     libvdeplug-dev iproute2 tcpdump
+    # NAT benchmark: QEMU's slirp backend as the same-machine baseline
+    qemu-system-x86
     # SDL frontend: text rendering, a font, and a virtual display for tests
     libsdl2-ttf-dev fonts-dejavu-core xvfb xdotool libpng-dev
     # Linux loader: host-side decompression of the kernel payload
