@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +19,16 @@ double guest_boot_timeout(void)
 #else
     return 240;
 #endif
+}
+
+/*
+ * The VM must not outlive the test: a failed assertion ends the test
+ * process without running guest_free().
+ */
+static void guest_child_setup(gpointer data)
+{
+    (void)data;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
 GuestSession *guest_start(const char *const *extra_args)
@@ -37,8 +48,9 @@ GuestSession *guest_start(const char *const *extra_args)
     g_ptr_array_add(argv, NULL);
     s->log = g_string_new(NULL);
     if (!g_spawn_async_with_pipes(NULL, (char **)argv->pdata, NULL,
-                                  G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-                                  &s->pid, &s->in_fd, &s->out_fd, NULL, &err)) {
+                                  G_SPAWN_DO_NOT_REAP_CHILD, guest_child_setup,
+                                  NULL, &s->pid, &s->in_fd, &s->out_fd, NULL,
+                                  &err)) {
         g_printerr("cannot start %s: %s\n", TULIPVM_BIN, err->message);
         s->exited = true;
     } else {
