@@ -189,15 +189,19 @@ static uint32_t tulip_desc_word(const Tulip *s, const uint8_t *p)
     return s->csr0 & CSR0_DBO ? GUINT32_FROM_BE(v) : GUINT32_FROM_LE(v);
 }
 
+/*
+ * Descriptors are read and closed in place (pci_dma_ptr: the same checks
+ * as a copy) because these small transfers are most of the per-frame work.
+ */
 static bool tulip_read_desc(Tulip *s, uint32_t addr, uint32_t d[4])
 {
-    uint8_t b[16];
-    if (!pci_dma_read(&s->pci, addr, b, sizeof(b))) {
+    const uint8_t *p = pci_dma_ptr(&s->pci, addr, 16, false);
+    if (!p) {
         tulip_bus_error(s, "descriptor read", addr);
         return false;
     }
     for (int i = 0; i < 4; i++) {
-        d[i] = tulip_desc_word(s, b + 4 * i);
+        d[i] = tulip_desc_word(s, p + 4 * i);
     }
     return true;
 }
@@ -206,10 +210,12 @@ static bool tulip_close_desc(Tulip *s, uint32_t addr, uint32_t status)
 {
     uint32_t v =
         s->csr0 & CSR0_DBO ? GUINT32_TO_BE(status) : GUINT32_TO_LE(status);
-    if (!pci_dma_write(&s->pci, addr, &v, 4)) {
+    uint8_t *p = pci_dma_ptr(&s->pci, addr, 4, true);
+    if (!p) {
         tulip_bus_error(s, "descriptor write-back", addr);
         return false;
     }
+    memcpy(p, &v, 4);
     return true;
 }
 
@@ -728,6 +734,8 @@ static void tulip_tx_setup_frame(Tulip *s, const uint32_t d[4])
 /* Append one buffer to the frame being assembled. */
 static bool tulip_tx_append(Tulip *s, uint32_t addr, size_t len)
 {
+    const uint8_t *src;
+
     if (!len || s->tx_jabber) {
         return true;
     }
@@ -740,10 +748,12 @@ static bool tulip_tx_append(Tulip *s, uint32_t addr, size_t len)
         s->events |= CSR5_TJT;
         return true;
     }
-    if (!pci_dma_read(&s->pci, addr, s->tx_buf + s->tx_len, len)) {
+    src = pci_dma_ptr(&s->pci, addr, len, false);
+    if (!src) {
         tulip_bus_error(s, "transmit buffer read", addr);
         return false;
     }
+    memcpy(s->tx_buf + s->tx_len, src, len);
     s->tx_len += len;
     return true;
 }
