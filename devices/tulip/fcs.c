@@ -7,8 +7,9 @@
  * does, so on x86 with PCLMULQDQ the bulk of the frame is folded with
  * carry-less multiplication (Gopal et al., "Fast CRC Computation for
  * Generic Polynomials Using PCLMULQDQ", Intel 2009) and reduced with a
- * bit-reflected Barrett step; zlib handles the tail and machines without
- * the instruction.  Where the CPU has VPCLMULQDQ the folding works on
+ * bit-reflected Barrett step; a last partial block is folded in with one
+ * more step, and zlib handles short runs and machines without the
+ * instruction.  Where the CPU has VPCLMULQDQ the folding works on
  * 256-bit registers, 128 bytes per step, which halves the multiplications
  * issued per byte.  The receive path copies the frame into guest memory
  * in the same pass (tulip_fcs_copy), so the data is read once.
@@ -85,7 +86,43 @@ static inline CLMUL uint32_t reduce128(__m128i x0)
 }
 
 /*
- * Raw (non-inverted) CRC state over len bytes, len >= 64, multiple of 16,
+ * The last r (1..15) bytes of a message of len bytes at src, after x0
+ * folded everything before them: the 16 + r bytes left are re-cut as a
+ * zero-padded r-byte block (the first r bytes of x0) followed by a full
+ * block (the rest of x0, then the tail), which one more fold combines.
+ * The tail is read, and copied to dst, as the message's last 16 bytes.
+ */
+static const uint8_t shuf_tab[48] = {
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 0x80, 0x80, 0x80, 0,    1,    2,    3,    4,    5,    6,    7,
+    8,    9,    10,   11,   12,   13,   14,   15,   0x80, 0x80, 0x80, 0x80,
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+};
+
+static inline CLMUL __m128i fold_tail(__m128i x0, uint8_t *dst,
+                                      const uint8_t *src, size_t len, size_t r)
+{
+    __m128i k = _mm_set_epi64x((long long)FOLD_128_HI, (long long)FOLD_128_LO);
+    __m128i last = _mm_loadu_si128((const __m128i *)(src + len - 16));
+    /* lanes 16 - r.. of shuf_tab + 16 + r are 0x80: a byte mask */
+    __m128i keep =
+        _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(shuf_tab + 16 + r)),
+                       _mm_set1_epi8((char)0x80));
+    __m128i head =
+        _mm_shuffle_epi8(x0, _mm_loadu_si128((const __m128i *)(shuf_tab + r)));
+    __m128i rest = _mm_or_si128(
+        _mm_shuffle_epi8(x0,
+                         _mm_loadu_si128((const __m128i *)(shuf_tab + 16 + r))),
+        _mm_and_si128(last, keep));
+
+    if (dst) {
+        _mm_storeu_si128((__m128i *)(dst + len - 16), last);
+    }
+    return fold(head, k, rest);
+}
+
+/*
+ * Raw (non-inverted) CRC state over len bytes, len >= 64,
  * copying them to dst unless it is NULL.
  */
 static inline CLMUL uint32_t crc_fold128(uint32_t crc, uint8_t *dst,
@@ -110,8 +147,11 @@ static inline CLMUL uint32_t crc_fold128(uint32_t crc, uint8_t *dst,
     x0 = fold(x0, k, x1);
     x0 = fold(x0, k, x2);
     x0 = fold(x0, k, x3);
-    for (; off < len; off += 16) {
+    for (; len - off >= 16; off += 16) {
         x0 = fold(x0, k, load16(dst, p, off));
+    }
+    if (off < len) {
+        x0 = fold_tail(x0, dst, p, len, len - off);
     }
     return reduce128(x0);
 }
@@ -133,7 +173,7 @@ static inline VCLMUL __m256i load32(uint8_t *dst, const uint8_t *src,
     return v;
 }
 
-/* As crc_fold128 on 256-bit registers: len >= 128, multiple of 16. */
+/* As crc_fold128 on 256-bit registers: len >= 128. */
 static inline VCLMUL uint32_t crc_fold256(uint32_t crc, uint8_t *dst,
                                           const uint8_t *p, size_t len)
 {
@@ -167,8 +207,11 @@ static inline VCLMUL uint32_t crc_fold256(uint32_t crc, uint8_t *dst,
     k128 = _mm_set_epi64x((long long)FOLD_128_HI, (long long)FOLD_128_LO);
     x0 =
         fold(_mm256_castsi256_si128(y0), k128, _mm256_extracti128_si256(y0, 1));
-    for (; off < len; off += 16) {
+    for (; len - off >= 16; off += 16) {
         x0 = fold(x0, k128, load16(dst, p, off));
+    }
+    if (off < len) {
+        x0 = fold_tail(x0, dst, p, len, len - off);
     }
     return reduce128(x0);
 }
@@ -215,23 +258,18 @@ static bool have_vclmul(void)
 static uint32_t fcs_update(uint32_t crc, uint8_t *dst, const uint8_t *src,
                            size_t len)
 {
-    size_t bulk = len & ~(size_t)15;
-    uint32_t raw = ~crc;
-
     if (len >= 128 && have_vclmul()) {
-        raw = dst ? crc_fold256_copy(raw, dst, src, bulk)
-                  : crc_fold256_plain(raw, src, bulk);
-    } else if (len >= 64 && have_clmul()) {
-        raw = dst ? crc_fold128_copy(raw, dst, src, bulk)
-                  : crc_fold128_plain(raw, src, bulk);
-    } else {
-        bulk = 0;
+        return ~(dst ? crc_fold256_copy(~crc, dst, src, len)
+                     : crc_fold256_plain(~crc, src, len));
     }
-    if (dst && len > bulk) {
-        memcpy(dst + bulk, src + bulk, len - bulk);
+    if (len >= 64 && have_clmul()) {
+        return ~(dst ? crc_fold128_copy(~crc, dst, src, len)
+                     : crc_fold128_plain(~crc, src, len));
     }
-    /* zlib continues from the finished (inverted) value */
-    return (uint32_t)crc32(~raw & 0xFFFFFFFFu, src + bulk, (uInt)(len - bulk));
+    if (dst && len) {
+        memcpy(dst, src, len);
+    }
+    return (uint32_t)crc32(crc, src, (uInt)len);
 }
 
 #else
