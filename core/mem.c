@@ -200,6 +200,16 @@ bool mem_dma_write(MemMap *m, uint64_t addr, const void *buf, size_t len)
     return true;
 }
 
+uint8_t *mem_dma_ptr(MemMap *m, uint64_t addr, size_t len, bool write)
+{
+    uint64_t off;
+    uint8_t *p = mem_dma_resolve(m, addr, len, write ? "write" : "read", &off);
+    if (p && write) {
+        mem_ram_written(m, off, len);
+    }
+    return p;
+}
+
 bool mem_dma_read_le32(MemMap *m, uint64_t addr, uint32_t *val)
 {
     uint8_t b[4];

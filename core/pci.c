@@ -466,6 +466,14 @@ bool pci_dma_write(PciDevice *d, uint64_t addr, const void *buf, size_t len)
            mem_dma_write(d->bus->mem, addr, buf, len);
 }
 
+uint8_t *pci_dma_ptr(PciDevice *d, uint64_t addr, size_t len, bool write)
+{
+    if (!pci_master_ok(d, write ? "write" : "read", addr, len)) {
+        return NULL;
+    }
+    return mem_dma_ptr(d->bus->mem, addr, len, write);
+}
+
 bool pci_dma_read_le32(PciDevice *d, uint64_t addr, uint32_t *val)
 {
     return pci_master_ok(d, "read", addr, 4) &&

@@ -189,15 +189,19 @@ static uint32_t tulip_desc_word(const Tulip *s, const uint8_t *p)
     return s->csr0 & CSR0_DBO ? GUINT32_FROM_BE(v) : GUINT32_FROM_LE(v);
 }
 
+/*
+ * Descriptors are read and closed in place (pci_dma_ptr: the same checks
+ * as a copy) because these small transfers are most of the per-frame work.
+ */
 static bool tulip_read_desc(Tulip *s, uint32_t addr, uint32_t d[4])
 {
-    uint8_t b[16];
-    if (!pci_dma_read(&s->pci, addr, b, sizeof(b))) {
+    const uint8_t *p = pci_dma_ptr(&s->pci, addr, 16, false);
+    if (!p) {
         tulip_bus_error(s, "descriptor read", addr);
         return false;
     }
     for (int i = 0; i < 4; i++) {
-        d[i] = tulip_desc_word(s, b + 4 * i);
+        d[i] = tulip_desc_word(s, p + 4 * i);
     }
     return true;
 }
@@ -206,10 +210,12 @@ static bool tulip_close_desc(Tulip *s, uint32_t addr, uint32_t status)
 {
     uint32_t v =
         s->csr0 & CSR0_DBO ? GUINT32_TO_BE(status) : GUINT32_TO_LE(status);
-    if (!pci_dma_write(&s->pci, addr, &v, 4)) {
+    uint8_t *p = pci_dma_ptr(&s->pci, addr, 4, true);
+    if (!p) {
         tulip_bus_error(s, "descriptor write-back", addr);
         return false;
     }
+    memcpy(p, &v, 4);
     return true;
 }
 
@@ -324,30 +330,77 @@ static bool tulip_rx_fetch(Tulip *s)
 }
 
 /*
- * Copy the next part of the frame into one receive buffer.  The frame is
- * a then b (data, then the FCS unless it was appended to the data).
+ * A frame on its way into receive buffers: the data, then its FCS, which
+ * is computed while the data is copied (one pass) and is complete when the
+ * last data byte has been stored.
  */
-static bool tulip_rx_fill(Tulip *s, uint32_t buf, size_t size, const uint8_t *a,
-                          size_t alen, const uint8_t *b, size_t blen,
-                          size_t *done)
+typedef struct RxCopy {
+    const uint8_t *data;
+    size_t dlen;
+    uint32_t crc; /* over the data stored so far */
+    uint8_t fcs[ETH_FCS_LEN];
+    bool one_dma; /* data and FCS of a buffer in one transfer */
+    size_t done;  /* bytes of data + FCS stored */
+} RxCopy;
+
+/* Fill host memory p with the next n bytes of the frame. */
+static void tulip_rx_copy(RxCopy *c, uint8_t *p, size_t n)
 {
-    size_t n = MIN(size, alen + blen - *done);
-    size_t from_a;
+    size_t from_data = c->done < c->dlen ? MIN(n, c->dlen - c->done) : 0;
+
+    if (from_data) {
+        c->crc = tulip_fcs_copy(c->crc, p, c->data + c->done, from_data);
+        c->done += from_data;
+        if (c->done == c->dlen) {
+            c->fcs[0] = c->crc & 0xFF;
+            c->fcs[1] = (c->crc >> 8) & 0xFF;
+            c->fcs[2] = (c->crc >> 16) & 0xFF;
+            c->fcs[3] = c->crc >> 24;
+        }
+    }
+    if (n > from_data) {
+        memcpy(p + from_data, c->fcs + (c->done - c->dlen), n - from_data);
+        c->done += n - from_data;
+    }
+}
+
+/*
+ * Copy the next part of the frame into one receive buffer.  The data and
+ * the FCS are one transfer when the frame sits in one of our own buffers
+ * (where the FCS used to be appended), two otherwise: each is checked as a
+ * whole before anything of it is written.
+ */
+static bool tulip_rx_fill(Tulip *s, uint32_t buf, size_t size, RxCopy *c)
+{
+    size_t n = MIN(size, c->dlen + ETH_FCS_LEN - c->done);
+    size_t from_data;
+    uint8_t *p;
 
     if (!n) {
         return true;
     }
-    from_a = *done < alen ? MIN(n, alen - *done) : 0;
-    if (from_a && !pci_dma_write(&s->pci, buf, a + *done, from_a)) {
+    from_data = c->done < c->dlen ? MIN(n, c->dlen - c->done) : 0;
+    if (c->one_dma || !from_data || from_data == n) {
+        p = pci_dma_ptr(&s->pci, buf, n, true);
+        if (!p) {
+            tulip_bus_error(s, "receive buffer write", buf);
+            return false;
+        }
+        tulip_rx_copy(c, p, n);
+        return true;
+    }
+    p = pci_dma_ptr(&s->pci, buf, from_data, true);
+    if (!p) {
         tulip_bus_error(s, "receive buffer write", buf);
         return false;
     }
-    if (n > from_a && !pci_dma_write(&s->pci, buf + from_a,
-                                     b + (*done + from_a - alen), n - from_a)) {
+    tulip_rx_copy(c, p, from_data);
+    p = pci_dma_ptr(&s->pci, buf + from_data, n - from_data, true);
+    if (!p) {
         tulip_bus_error(s, "receive buffer write", buf);
         return false;
     }
-    *done += n;
+    tulip_rx_copy(c, p, n - from_data);
     return true;
 }
 
@@ -366,32 +419,25 @@ static RxResult tulip_rx_store(Tulip *s, const uint8_t *data, size_t dlen,
 {
     uint32_t d[4], nd[4];
     uint32_t addr = s->rx_cur;
-    uint8_t fcs[ETH_FCS_LEN];
-    uint32_t crc = tulip_fcs(data, dlen);
-    size_t done = 0, total = dlen + ETH_FCS_LEN;
+    size_t total = dlen + ETH_FCS_LEN;
     uint32_t first = RDES0_FS;
-    /* Our own buffers have room to append the FCS: one DMA per buffer. */
-    uint8_t *own = data == s->tx_buf    ? s->tx_buf
-                   : data == s->rx_runt ? s->rx_runt
-                   : s->rx_fifo_count && data == s->rx_fifo[s->rx_fifo_head]
-                       ? s->rx_fifo[s->rx_fifo_head]
-                       : NULL;
-    size_t alen = dlen, blen = ETH_FCS_LEN;
+    /*
+     * Frames in our own buffers had room to append the FCS, which made
+     * data and FCS one DMA per buffer; the checks keep that shape.
+     */
+    bool own = data == s->tx_buf || data == s->rx_runt ||
+               (s->rx_fifo_count && data == s->rx_fifo[s->rx_fifo_head]);
+    RxCopy c = {
+        .data = data,
+        .dlen = dlen,
+        .one_dma = own && dlen + ETH_FCS_LEN <= TULIP_MAX_FRAME,
+    };
 
     if (!tulip_read_desc(s, addr, d)) {
         return RX_FAILED;
     }
     if (!(d[0] & RDES0_OWN)) {
         return RX_NO_DESC;
-    }
-    fcs[0] = crc & 0xFF;
-    fcs[1] = (crc >> 8) & 0xFF;
-    fcs[2] = (crc >> 16) & 0xFF;
-    fcs[3] = crc >> 24;
-    if (own && dlen + ETH_FCS_LEN <= TULIP_MAX_FRAME) {
-        memcpy(own + dlen, fcs, ETH_FCS_LEN);
-        alen = total;
-        blen = 0;
     }
     s->rx_state = RS_CLOSE;
     for (unsigned ndesc = 1;; ndesc++) {
@@ -400,11 +446,11 @@ static RxResult tulip_rx_store(Tulip *s, const uint8_t *data, size_t dlen,
         uint32_t next = tulip_next_desc(s, addr, d, s->csr3);
         bool more;
 
-        if (!tulip_rx_fill(s, d[2], b1, data, alen, fcs, blen, &done) ||
-            !tulip_rx_fill(s, d[3], b2, data, alen, fcs, blen, &done)) {
+        if (!tulip_rx_fill(s, d[2], b1, &c) ||
+            !tulip_rx_fill(s, d[3], b2, &c)) {
             return RX_FAILED;
         }
-        more = done < total;
+        more = c.done < total;
         if (more) {
             if (ndesc >= RX_DESC_PER_FRAME) {
                 emu_log(LOG_GUEST_ERROR,
@@ -426,7 +472,7 @@ static RxResult tulip_rx_store(Tulip *s, const uint8_t *data, size_t dlen,
             }
             /* Out of descriptors mid-frame: DE, the rest is flushed. */
             flags |= RDES0_DE | RDES0_ES;
-            total = done;
+            total = c.done;
         }
         if (total > ETH_MAX_FCS_FRAME) {
             flags |= RDES0_TL | RDES0_ES;
@@ -688,6 +734,8 @@ static void tulip_tx_setup_frame(Tulip *s, const uint32_t d[4])
 /* Append one buffer to the frame being assembled. */
 static bool tulip_tx_append(Tulip *s, uint32_t addr, size_t len)
 {
+    const uint8_t *src;
+
     if (!len || s->tx_jabber) {
         return true;
     }
@@ -700,10 +748,12 @@ static bool tulip_tx_append(Tulip *s, uint32_t addr, size_t len)
         s->events |= CSR5_TJT;
         return true;
     }
-    if (!pci_dma_read(&s->pci, addr, s->tx_buf + s->tx_len, len)) {
+    src = pci_dma_ptr(&s->pci, addr, len, false);
+    if (!src) {
         tulip_bus_error(s, "transmit buffer read", addr);
         return false;
     }
+    memcpy(s->tx_buf + s->tx_len, src, len);
     s->tx_len += len;
     return true;
 }

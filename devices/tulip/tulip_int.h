@@ -102,5 +102,12 @@ void tulip_filter_declare(const TulipFilter *f, uint32_t csr6,
 
 /* IEEE 802.3 CRC-32 of a frame, equal to zlib's crc32(0, p, len). */
 uint32_t tulip_fcs(const uint8_t *p, size_t len);
+/*
+ * Copy len bytes from src to dst (which must not overlap) and return the
+ * CRC continued over them from crc, the CRC of the bytes before (0 at the
+ * start of a frame): one pass over the data.
+ */
+uint32_t tulip_fcs_copy(uint32_t crc, uint8_t *dst, const uint8_t *src,
+                        size_t len);
 
 #endif /* TULIP_INT_H */

@@ -72,6 +72,16 @@ void mem_write(MemMap *m, uint64_t addr, uint32_t val, unsigned size);
 bool mem_dma_read(MemMap *m, uint64_t addr, void *buf, size_t len);
 bool mem_dma_write(MemMap *m, uint64_t addr, const void *buf, size_t len);
 
+/*
+ * The same check without the copy, for a device that reads or fills a
+ * guest buffer in place (e.g. computing a checksum in the same pass):
+ * the host address of [addr, addr + len), or NULL (traced) unless that
+ * range is entirely RAM.  For a write the range is reported as written
+ * (code-write hook) at once: fill it before the guest CPU runs again.
+ * The pointer is valid until the memory map changes.
+ */
+uint8_t *mem_dma_ptr(MemMap *m, uint64_t addr, size_t len, bool write);
+
 /* Little-endian 32-bit helpers for descriptor words. */
 bool mem_dma_read_le32(MemMap *m, uint64_t addr, uint32_t *val);
 bool mem_dma_write_le32(MemMap *m, uint64_t addr, uint32_t val);

@@ -170,6 +170,8 @@ bool pci_dma_read(PciDevice *d, uint64_t addr, void *buf, size_t len);
 bool pci_dma_write(PciDevice *d, uint64_t addr, const void *buf, size_t len);
 bool pci_dma_read_le32(PciDevice *d, uint64_t addr, uint32_t *val);
 bool pci_dma_write_le32(PciDevice *d, uint64_t addr, uint32_t val);
+/* mem_dma_ptr() behind the bus-master check; NULL when either fails. */
+uint8_t *pci_dma_ptr(PciDevice *d, uint64_t addr, size_t len, bool write);
 
 /* Lookup for tests and "info pci". */
 PciDevice *pci_bus_device(PciBus *b, int slot, int func);

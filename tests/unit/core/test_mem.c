@@ -159,3 +159,43 @@ Test(mem, dma_write_over_code_page_calls_invalidate_hook_once)
     cr_assert_eq(ninvalidated, 2, "CPU slow-path writes invalidate too");
     mem_free(m);
 }
+
+Test(mem, dma_ptr_gives_ram_in_place_with_the_same_checks)
+{
+    MemMap *m = pc_layout(16 * MB);
+    static const IoRegionOps ops = {count_read, NULL, 4, 4};
+    uint8_t *p;
+
+    p = mem_dma_ptr(m, 0x200000, 256, true);
+    cr_assert_eq(p, mem_ram_base(m) + 0x200000);
+    p[255] = 0x5A;
+    cr_assert_eq(mem_read(m, 0x2000FF, 1), 0x5A, "the guest sees the fill");
+    cr_assert_eq(mem_dma_ptr(m, 0x2000FF, 1, false), p + 255);
+    cr_assert_null(mem_dma_ptr(m, 16 * MB - 32, 64, true), "past RAM");
+    cr_assert_null(mem_dma_ptr(m, 0x9FFF8, 16, false), "across the hole");
+    cr_assert_null(mem_dma_ptr(m, 0xFFFFFFF0u, 64, false), "wraps at 4 GiB");
+    cr_assert_null(mem_dma_ptr(m, 0x1000, SIZE_MAX, false), "huge length");
+    mem_map_mmio(m, "nic", 0xFEBF1000, 0x80, &ops, NULL, NULL);
+    mmio_reads = 0;
+    cr_assert_null(mem_dma_ptr(m, 0xFEBF1000, 4, false), "MMIO refused");
+    cr_assert_eq(mmio_reads, 0);
+    mem_free(m);
+}
+
+Test(mem, dma_ptr_for_writing_invalidates_code_but_reading_does_not)
+{
+    MemMap *m = pc_layout(16 * MB);
+
+    ninvalidated = 0;
+    mem_set_code_write_hook(m, on_code_write, NULL);
+    mem_mark_code(m, 0x400);
+    cr_assert_not_null(mem_dma_ptr(m, 0x3FFFFC, 8, false));
+    cr_assert_eq(ninvalidated, 0, "reading leaves translations alone");
+    cr_assert(mem_page_has_code(m, 0x400));
+    cr_assert_not_null(mem_dma_ptr(m, 0x3FFFFC, 8, true));
+    cr_assert_eq(ninvalidated, 1);
+    cr_assert_eq(invalidated[0], 0x400);
+    cr_assert_not(mem_page_has_code(m, 0x400));
+    cr_assert_null(mem_dma_ptr(m, 16 * MB - 4, 8, true));
+    mem_free(m);
+}

@@ -235,6 +235,20 @@ Test(pci, dma_is_refused_without_bus_mastering)
     cr_assert_not(pci_dma_read(&d->pci, 32u << 20, in, 4), "past RAM");
 }
 
+Test(pci, dma_ptr_needs_bus_mastering_and_ram)
+{
+    Dummy *d = plug_dummy(3);
+    uint8_t *p;
+    cr_assert_null(pci_dma_ptr(&d->pci, 0x1000, 4, true));
+    cr_assert_null(pci_dma_ptr(&d->pci, 0x1000, 4, false));
+    cfg_write(3, 0x04, PCI_COMMAND_MASTER, 2);
+    p = pci_dma_ptr(&d->pci, 0x1000, 4, true);
+    cr_assert_not_null(p);
+    memcpy(p, "\x11\x22\x33\x44", 4);
+    cr_assert_eq(mem_read(fx.mem, 0x1000, 4), 0x44332211u);
+    cr_assert_null(pci_dma_ptr(&d->pci, 32u << 20, 4, false), "past RAM");
+}
+
 Test(pci, status_error_bits_are_write_one_to_clear)
 {
     Dummy *d = plug_dummy(3);

@@ -413,6 +413,64 @@ Test(tulip_rx, long_frame_spans_descriptors)
     cr_assert_eq(ram_r32(tm, drv_rx_desc(&d, 4)) >> 31, 1, "next untouched");
 }
 
+/*
+ * The FCS after the data, for lengths around every folding step of the CRC
+ * and for buffer sizes that split data and FCS anywhere: frames from the
+ * wire and through internal loopback (the transmit FIFO) alike.
+ */
+Test(tulip_rx, fcs_follows_the_data_for_every_length_and_split)
+{
+    static const size_t lens[] = {60,   61,   63,   64,   95,   96,  97,
+                                  99,   127,  128,  129,  143,  196, 197,
+                                  255,  256,  257,  511,  512,  513, 1023,
+                                  1024, 1025, 1499, 1500, 1513, 1514};
+    static const unsigned sizes[] = {100, 1536};
+    uint8_t f[1514], buf[1518];
+
+    for (unsigned loop = 0; loop < 2; loop++) {
+        for (unsigned z = 0; z < 2; z++) {
+            for (unsigned k = 0; k < G_N_ELEMENTS(lens); k++) {
+                size_t len = lens[k], got = 0;
+                uint32_t crc;
+                unsigned i = 0;
+
+                drv_open(&d, tm, mac, 16, 2, sizes[z], false);
+                drv_make_frame(f, len, mac, peer, (uint8_t)k);
+                if (loop) {
+                    csr_w(tm, 6, DRV_CSR6_MII | 0x2002 | 1u << 10);
+                    drv_tx(&d, f, len, 0);
+                    csr_w(tm, 1, 0);
+                    tm_step_ns(tm, 100000);
+                } else {
+                    cr_assert_eq(net_recorder_inject(tm->wire, f, len),
+                                 (ssize_t)len);
+                }
+                for (;; i++) {
+                    uint32_t st = ram_r32(tm, drv_rx_desc(&d, i));
+                    size_t n = MIN(sizes[z], len + 4 - got);
+                    cr_assert_eq(st >> 31, 0, "%zu bytes: desc %u closed", len,
+                                 i);
+                    ram_read(tm, DRV_RX_BUFS + i * DRV_BUF_STRIDE, buf + got,
+                             n);
+                    got += n;
+                    if (st & 0x100) {
+                        cr_assert_eq((st >> 16) & 0x3FFF, len + 4);
+                        cr_assert_eq(st & 0x8000, 0, "no ES");
+                        break;
+                    }
+                }
+                cr_assert_eq(got, len + 4, "%zu bytes: LS where it ends", len);
+                cr_assert_arr_eq(buf, f, len, "%zu bytes: data", len);
+                crc = crc32(0L, f, len);
+                cr_assert_eq(buf[len] | buf[len + 1] << 8 | buf[len + 2] << 16 |
+                                 (uint32_t)buf[len + 3] << 24,
+                             crc, "%zu bytes (%s, %u-byte buffers): FCS", len,
+                             loop ? "loopback" : "wire", sizes[z]);
+            }
+        }
+    }
+}
+
 Test(tulip_rx, two_buffers_per_descriptor)
 {
     uint8_t f[300], buf[300];
