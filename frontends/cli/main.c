@@ -8,10 +8,12 @@
  * quits), a file or nowhere.
  */
 #include "options.h"
+#include "control.h"
 #include "devices/pc.h"
 #include "emu/loader.h"
 #include "emu/log.h"
 #include "net/attach.h"
+#include "vm.h"
 
 #include <glib-unix.h>
 #include <stdio.h>
@@ -41,7 +43,10 @@ typedef struct App {
     guint stdin_watch;
     uint8_t pending_in[256];
     size_t pending_len;
-    bool escape; /* Ctrl-A seen on the console */
+    bool escape;       /* Ctrl-A seen on the console */
+    VmConfig settings; /* -config FILE, overridden by the command line */
+    MachineVm vm;
+    Control *control;
 } App;
 
 static void serial_tx(void *opaque, const uint8_t *buf, size_t len)
@@ -189,16 +194,66 @@ static bool app_boot(App *app, GError **errp)
     return true;
 }
 
+static void app_quit(void *opaque)
+{
+    App *app = opaque;
+    pc_request_quit(app->pc);
+}
+
+/*
+ * The adapters: -nic options when given, else those of -config FILE, else
+ * one on Shared networking.  The settings then describe what runs, so the
+ * dialog and the control socket start from the truth.
+ */
+static bool app_settings(App *app, GError **errp)
+{
+    CliConfig *c = &app->cli;
+    VmConfig *s = &app->settings;
+
+    vm_config_defaults(s);
+    if (c->config_path && g_file_test(c->config_path, G_FILE_TEST_EXISTS) &&
+        !vm_config_load(s, c->config_path, errp)) {
+        g_prefix_error(errp, "-config %s: ", c->config_path);
+        return false;
+    }
+    if (c->n_nics == 0) {
+        unsigned n = c->config_path ? s->adapters : 1;
+        for (unsigned i = 0; i < n; i++) {
+            char *spec = vm_adapter_nic_spec(&s->adapter[i]);
+            if (!net_nic_config_parse(spec, &c->nic[i], errp)) {
+                g_prefix_error(errp, "-config %s: adapter%u: ",
+                               c->config_path ? c->config_path : "", i);
+                g_free(spec);
+                return false;
+            }
+            c->nic_spec[i] = spec;
+            c->n_nics = (int)i + 1;
+        }
+        return true;
+    }
+    s->adapters = (unsigned)c->n_nics;
+    for (int i = 0; i < c->n_nics; i++) {
+        VmAdapterConfig *a = &s->adapter[i];
+        machine_vm_attachment_of(&c->nic[i], &a->attach);
+        a->has_mac = c->nic[i].has_mac;
+        memcpy(a->mac, c->nic[i].mac, 6);
+        a->link = c->nic[i].link_up;
+        g_strlcpy(a->capture, c->nic[i].capture ? c->nic[i].capture : "",
+                  sizeof(a->capture));
+    }
+    return true;
+}
+
 static bool app_build(App *app, GError **errp)
 {
     CliConfig *c = &app->cli;
     PcConfig pcfg = {0};
     NetAttachEnv env = {NULL, NULL, c->name ? c->name : "tulipvm"};
 
-    if (c->n_nics == 0 && !net_nic_config_parse("user", &c->nic[0], errp)) {
+    if (!app_settings(app, errp)) {
         return false;
     }
-    app->n_nics = c->n_nics ? c->n_nics : 1;
+    app->n_nics = c->n_nics;
 
     pcfg.ram_size = c->ram_mb << 20;
     pcfg.cpu_hz = (uint64_t)c->cpu_mhz * 1000000u;
@@ -236,10 +291,25 @@ static bool app_build(App *app, GError **errp)
     if (!app->pc) {
         return false;
     }
+    machine_vm_init(&app->vm, &app->settings, c->config_path, app_quit, app);
     for (int n = 0; n < app->n_nics; n++) {
         net_attachment_plug(app->att[n], pc_nic_port(app->pc, n));
+        machine_vm_add(&app->vm, app->att[n], pc_nic_port(app->pc, n),
+                       &c->nic[n]);
     }
     return true;
+}
+
+static bool app_open_control(App *app, GError **errp)
+{
+    ControlApi api = {machine_vm_control(&app->vm), NULL, NULL};
+
+    if (!app->cli.control_path) {
+        return true;
+    }
+    app->control = control_new(app->cli.control_path, &api,
+                               g_main_context_default(), errp);
+    return app->control != NULL;
 }
 
 static bool app_open_serial(App *app, GError **errp)
@@ -267,6 +337,7 @@ static bool app_open_serial(App *app, GError **errp)
 
 static void app_free(App *app)
 {
+    control_free(app->control);
     if (app->stdin_watch) {
         g_source_remove(app->stdin_watch);
     }
@@ -315,7 +386,7 @@ int main(int argc, char **argv)
     }
 
     if (!app_build(&app, &err) || !app_boot(&app, &err) ||
-        !app_open_serial(&app, &err)) {
+        !app_open_control(&app, &err) || !app_open_serial(&app, &err)) {
         fprintf(stderr, "tulipvm: %s\n", err->message);
         app_free(&app);
         return 1;

@@ -1,0 +1,143 @@
+/*
+ * The control socket on a running guest: Debian's kernel and tulip.ko boot
+ * with the adapter not connected; re-attaching it to Shared networking
+ * (NAT) over -control makes the real driver see the link come up and get
+ * a DHCP lease, and pulling the cable over the socket makes it see the
+ * link go down - read at the guest's shell, as a user would.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "guest_session.h"
+
+typedef struct Ctl {
+    int fd;
+    GString *buf;
+} Ctl;
+
+static Ctl ctl_connect(const char *path)
+{
+    Ctl c = {-1, g_string_new(NULL)};
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    g_strlcpy(sa.sun_path, path, sizeof(sa.sun_path));
+    c.fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    cr_assert_geq(c.fd, 0);
+    cr_assert_eq(connect(c.fd, (struct sockaddr *)&sa, sizeof(sa)), 0,
+                 "connect %s: %s", path, g_strerror(errno));
+    return c;
+}
+
+/* One request, its reply line (g_free it). */
+static char *ctl_call(Ctl *c, const char *req)
+{
+    g_autofree char *line = g_strconcat(req, "\n", NULL);
+    gint64 end = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+    cr_assert_eq(write(c->fd, line, strlen(line)), (ssize_t)strlen(line));
+    for (;;) {
+        char *nl = strchr(c->buf->str, '\n');
+        if (nl) {
+            char *reply = g_strndup(c->buf->str, (gsize)(nl - c->buf->str));
+            g_string_erase(c->buf, 0, nl - c->buf->str + 1);
+            return reply;
+        }
+        struct pollfd p = {c->fd, POLLIN, 0};
+        cr_assert_lt(g_get_monotonic_time(), end, "no reply to %s", req);
+        if (poll(&p, 1, 100) > 0) {
+            char tmp[4096];
+            ssize_t n = read(c->fd, tmp, sizeof(tmp));
+            cr_assert_gt(n, 0, "control socket closed");
+            g_string_append_len(c->buf, tmp, n);
+        }
+    }
+}
+
+static void ctl_ok(Ctl *c, const char *req)
+{
+    g_autofree char *reply = ctl_call(c, req);
+    cr_assert(g_str_has_prefix(reply, "{\"ok\":true"), "%s -> %s", req, reply);
+}
+
+/* The kernel's carrier flag for eth0, read at the shell. */
+static int guest_carrier(GuestSession *s)
+{
+    guest_send(s, "cat /sys/class/net/eth0/carrier; echo c-$((6*7))\n");
+    g_autofree char *m = guest_expect(s, "\n[01]\r?\nc-42", 60);
+    cr_assert_not_null(m, "the shell answered");
+    return m[1] - '0';
+}
+
+/* tulip checks the MII link every 3 s without carrier and every 60 s
+ * with it (drivers/net/ethernet/dec/tulip/timer.c): poll up to 150 s. */
+static void wait_carrier(GuestSession *s, int want)
+{
+    gint64 end = g_get_monotonic_time() + 150 * G_USEC_PER_SEC;
+    while (guest_carrier(s) != want) {
+        cr_assert_lt(g_get_monotonic_time(), end, "carrier never became %d",
+                     want);
+        g_usleep(2 * G_USEC_PER_SEC);
+    }
+}
+
+Test(guest_control, reattach_to_nat_gives_link_and_lease_unplug_drops_link,
+     .timeout = 1800)
+{
+    char dir[] = "/tmp/tvm-gctl-XXXXXX";
+    cr_assert_not_null(g_mkdtemp(dir));
+    g_autofree char *path = g_strdup_printf("%s/ctl.sock", dir);
+    g_autofree char *ctl_arg = g_strdup_printf("unix:%s", path);
+    const char *args[] = {"-nic", "none", "-control", ctl_arg, NULL};
+    GuestSession *s = guest_start(args);
+    double t = guest_boot_timeout();
+
+    g_autofree char *probe =
+        guest_expect(s, "net eth0: Digital DS21140 Tulip", t);
+    cr_assert_not_null(probe, "tulip bound to the adapter");
+    g_autofree char *nolease =
+        guest_expect(s, "eth0 00:03:ff:\\S+ no DHCP lease", t);
+    cr_assert_not_null(nolease, "not connected: no lease at boot");
+    g_autofree char *prompt = guest_expect(s, "tulipvm:/# ", t);
+    cr_assert_not_null(prompt, "a shell");
+    cr_assert_eq(guest_carrier(s), 0, "no carrier while not connected");
+
+    Ctl c = ctl_connect(path);
+    g_autofree char *before = ctl_call(&c, "{\"cmd\":\"list\"}");
+    cr_assert(strstr(before, "\"attachment\":\"none\""), "%s", before);
+    cr_assert(strstr(before, "\"link\":false"), "%s", before);
+
+    ctl_ok(&c, "{\"cmd\":\"reattach\",\"adapter\":0,\"attachment\":\"user\"}");
+    wait_carrier(s, 1);
+    guest_send(s, "udhcpc -i eth0 -s /etc/udhcpc.script -n -q\n");
+    g_autofree char *lease = guest_expect(
+        s, "udhcpc: eth0 bound 10\\.0\\.2\\.15/24 router 10\\.0\\.2\\.2", 120);
+    cr_assert_not_null(lease, "a DHCP lease from the NAT after re-attaching");
+    guest_send(s, "ping -c 1 -W 5 10.0.2.2 >/dev/null && echo gw-$((6*7))\n");
+    g_autofree char *ping = guest_expect(s, "gw-42", 60);
+    cr_assert_not_null(ping, "the gateway answers");
+
+    g_autofree char *after = ctl_call(&c, "{\"cmd\":\"list\"}");
+    cr_assert(strstr(after, "\"attachment\":\"user\""), "%s", after);
+    cr_assert(strstr(after, "\"link\":true"), "%s", after);
+    cr_assert_null(strstr(after, "\"tx_frames\":0,"), "guest sent: %s", after);
+    cr_assert_null(strstr(after, "\"rx_frames\":0,"), "guest got: %s", after);
+
+    ctl_ok(&c, "{\"cmd\":\"set_link\",\"adapter\":0,\"up\":false}");
+    wait_carrier(s, 0);
+    g_autofree char *unplugged = ctl_call(&c, "{\"cmd\":\"list\"}");
+    cr_assert(strstr(unplugged, "\"cable\":false,\"link\":false"), "%s",
+              unplugged);
+
+    ctl_ok(&c, "{\"cmd\":\"quit\"}");
+    cr_assert(guest_wait_exit(s, 30), "quit over the socket ends tulipvm");
+    cr_assert(WIFEXITED(s->status) && WEXITSTATUS(s->status) == 0,
+              "exit status 0x%x", s->status);
+    close(c.fd);
+    g_string_free(c.buf, TRUE);
+    guest_free(s);
+    g_autofree char *rm = g_strdup_printf("rm -rf '%s'", dir);
+    cr_assert_eq(system(rm), 0);
+}
