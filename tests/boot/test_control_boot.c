@@ -62,11 +62,17 @@ static void ctl_ok(Ctl *c, const char *req)
     cr_assert(g_str_has_prefix(reply, "{\"ok\":true"), "%s -> %s", req, reply);
 }
 
+/* A command at the shell: slow under the sanitizers, as the boot is. */
+static double shell_timeout(void)
+{
+    return 60 + guest_boot_timeout() / 4;
+}
+
 /* The kernel's carrier flag for eth0, read at the shell. */
 static int guest_carrier(GuestSession *s)
 {
     guest_send(s, "cat /sys/class/net/eth0/carrier; echo c-$((6*7))\n");
-    g_autofree char *m = guest_expect(s, "\n[01]\r?\nc-42", 60);
+    g_autofree char *m = guest_expect(s, "\n[01]\r?\nc-42", shell_timeout());
     cr_assert_not_null(m, "the shell answered");
     return m[1] - '0';
 }
@@ -75,7 +81,8 @@ static int guest_carrier(GuestSession *s)
  * with it (drivers/net/ethernet/dec/tulip/timer.c): poll up to 150 s. */
 static void wait_carrier(GuestSession *s, int want)
 {
-    gint64 end = g_get_monotonic_time() + 150 * G_USEC_PER_SEC;
+    gint64 end = g_get_monotonic_time() +
+                 (gint64)((150 + shell_timeout()) * G_USEC_PER_SEC);
     while (guest_carrier(s) != want) {
         cr_assert_lt(g_get_monotonic_time(), end, "carrier never became %d",
                      want);
@@ -113,10 +120,11 @@ Test(guest_control, reattach_to_nat_gives_link_and_lease_unplug_drops_link,
     wait_carrier(s, 1);
     guest_send(s, "udhcpc -i eth0 -s /etc/udhcpc.script -n -q\n");
     g_autofree char *lease = guest_expect(
-        s, "udhcpc: eth0 bound 10\\.0\\.2\\.15/24 router 10\\.0\\.2\\.2", 120);
+        s, "udhcpc: eth0 bound 10\\.0\\.2\\.15/24 router 10\\.0\\.2\\.2",
+        shell_timeout());
     cr_assert_not_null(lease, "a DHCP lease from the NAT after re-attaching");
     guest_send(s, "ping -c 1 -W 5 10.0.2.2 >/dev/null && echo gw-$((6*7))\n");
-    g_autofree char *ping = guest_expect(s, "gw-42", 60);
+    g_autofree char *ping = guest_expect(s, "gw-42", shell_timeout());
     cr_assert_not_null(ping, "the gateway answers");
 
     g_autofree char *after = ctl_call(&c, "{\"cmd\":\"list\"}");
