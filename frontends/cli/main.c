@@ -403,6 +403,14 @@ static void control_screen_text(App *app, JsonBuilder *b)
         json_builder_add_string_value(b, line);
     }
     json_builder_end_array(b);
+    if (app->gui) {
+        int cw, ch;
+        gui_cell_size(app->gui, &cw, &ch);
+        json_builder_set_member_name(b, "cell_w");
+        json_builder_add_int_value(b, cw);
+        json_builder_set_member_name(b, "cell_h");
+        json_builder_add_int_value(b, ch);
+    }
     json_builder_set_member_name(b, "cursor_row");
     json_builder_add_int_value(b, scr.cursor_row);
     json_builder_set_member_name(b, "cursor_col");
