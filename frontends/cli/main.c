@@ -231,7 +231,7 @@ static bool app_settings(App *app, GError **errp)
     vm_config_defaults(s);
     if (c->config_path && g_file_test(c->config_path, G_FILE_TEST_EXISTS) &&
         !vm_config_load(s, c->config_path, errp)) {
-        g_prefix_error(errp, "-config %s: ", c->config_path);
+        g_prefix_error(errp, "-config: ");
         return false;
     }
     if (c->n_nics == 0) {

@@ -121,3 +121,61 @@ Test(guest_control, reattach_to_nat_gives_link_and_lease_unplug_drops_link,
     g_autofree char *rm = g_strdup_printf("rm -rf '%s'", dir);
     cr_assert_eq(system(rm), 0);
 }
+
+/* Start tulipvm with args, list its adapters over the socket, quit. */
+static char *list_at_start(const char *const *extra, const char *sock)
+{
+    GuestSession *s = guest_start(extra);
+    CtlClient c;
+    cr_assert(ctl_connect(&c, sock, 30), "tulipvm listens");
+    char *list = ctl_req(&c, "{\"cmd\":\"list\"}");
+    ctl_ok(&c, "{\"cmd\":\"quit\"}");
+    cr_assert(guest_wait_exit(s, 30), "quit ends tulipvm");
+    ctl_close(&c);
+    guest_free(s);
+    return list;
+}
+
+/* -config FILE gives the adapters; -nic on the command line wins. */
+Test(guest_control, config_file_adapters_and_command_line_override,
+     .timeout = 300)
+{
+    char dir[] = "/tmp/tvm-gcfg-XXXXXX";
+    cr_assert_not_null(g_mkdtemp(dir));
+    g_autofree char *ini = g_strdup_printf("%s/vm.ini", dir);
+    g_autofree char *sock = g_strdup_printf("%s/ctl.sock", dir);
+    g_autofree char *ctl = g_strdup_printf("unix:%s", sock);
+    cr_assert(g_file_set_contents(ini,
+                                  "[vm]\nadapters=2\n"
+                                  "[adapter0]\nattachment=none\n"
+                                  "mac=00:03:ff:31:32:33\n"
+                                  "[adapter1]\nattachment=local\n"
+                                  "segment=cfgtest\nlink=false\n",
+                                  -1, NULL));
+    const char *from_file[] = {"-serial",  "none", "-config", ini,
+                               "-control", ctl,    NULL};
+    g_autofree char *a = list_at_start(from_file, sock);
+    cr_assert(strstr(a, "\"index\":0,\"attachment\":\"none\""), "%s", a);
+    cr_assert(strstr(a, "\"mac\":\"00:03:ff:31:32:33\""), "%s", a);
+    cr_assert(strstr(a, "\"index\":1,\"attachment\":\"local\","
+                        "\"detail\":\"cfgtest\""),
+              "%s", a);
+    cr_assert(strstr(a, "\"cable\":false"), "adapter1 link=false: %s", a);
+
+    const char *overridden[] = {"-serial", "none", "-config", ini, "-control",
+                                ctl,       "-nic", "user",    NULL};
+    g_autofree char *b = list_at_start(overridden, sock);
+    cr_assert(strstr(b, "\"adapters\":[{\"index\":0,\"attachment\":\"user\""),
+              "%s", b);
+    cr_assert_null(strstr(b, "\"index\":1"), "one adapter: %s", b);
+
+    /* A malformed file is an error naming it, before anything starts. */
+    cr_assert(g_file_set_contents(ini, "[vm]\nadapters=9\n", -1, NULL));
+    const char *bad[] = {"-config", ini, NULL};
+    GuestSession *s = guest_start(bad);
+    cr_assert(guest_wait_exit(s, 30));
+    cr_assert(WIFEXITED(s->status) && WEXITSTATUS(s->status) == 1);
+    guest_free(s);
+    g_autofree char *rm = g_strdup_printf("rm -rf '%s'", dir);
+    cr_assert_eq(system(rm), 0);
+}

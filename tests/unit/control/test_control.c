@@ -165,6 +165,13 @@ Test(control, bad_requests_are_error_replies)
                  "01:00:5e:00:00:01");
     expect_error("{\"cmd\":\"set_next_adapters\",\"count\":5}",
                  "expected 1 to 4");
+    /* Deep nesting is just another wrong request. */
+    char *deep = g_malloc(60001);
+    memset(deep, '[', 30000);
+    memset(deep + 30000, ']', 30000);
+    deep[60000] = 0;
+    expect_error(deep, "a request is a JSON object");
+    g_free(deep);
     /* None of them reached the VM. */
     cr_assert_eq(fake.calls->len, 0, "first call: %s",
                  fake.calls->len ? fake_vm_last_call(&fake) : "");
