@@ -21,6 +21,15 @@
 #include "emu/log.h"
 
 /* boot_params / setup header offsets */
+/* screen_info, at the start of boot_params */
+#define SI_ORIG_X         0x00
+#define SI_ORIG_Y         0x01
+#define SI_VIDEO_MODE     0x06
+#define SI_VIDEO_COLS     0x07
+#define SI_VIDEO_EGA_BX   0x0A
+#define SI_VIDEO_LINES    0x0E
+#define SI_VIDEO_IS_VGA   0x0F
+#define SI_VIDEO_POINTS   0x10
 #define BP_ALT_MEM_K      0x1E0
 #define BP_E820_ENTRIES   0x1E8
 #define BP_SETUP_SECTS    0x1F1
@@ -534,4 +543,20 @@ bool linux_load_files(MemMap *mem, const char *kernel_path,
         .guest_decompress = guest_decompress,
     };
     return linux_load(mem, &img, entry, errp);
+}
+
+bool linux_set_vga_text_console(MemMap *mem, GError **errp)
+{
+    uint8_t si[0x12] = {0};
+
+    si[SI_ORIG_X] = 0;
+    si[SI_ORIG_Y] = 0;
+    si[SI_VIDEO_MODE] = 3; /* 80x25 colour text */
+    si[SI_VIDEO_COLS] = 80;
+    si[SI_VIDEO_EGA_BX] = 3; /* not 0x10: an EGA/VGA is present */
+    si[SI_VIDEO_LINES] = 25;
+    si[SI_VIDEO_IS_VGA] = 1;
+    si[SI_VIDEO_POINTS] = 16; /* scan lines per character */
+    return guest_write(mem, LOADER_BOOT_PARAMS, si, sizeof(si), "screen_info",
+                       errp);
 }

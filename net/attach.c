@@ -245,6 +245,27 @@ bool net_attachment_reattach(NetAttachment *att, const NetNicConfig *cfg,
     return true;
 }
 
+bool net_attachment_capture_start(NetAttachment *att, const char *path,
+                                  GError **errp)
+{
+    NetPcap *p = net_pcap_open(path, errp);
+
+    if (!p) {
+        return false;
+    }
+    net_switch_port_set_capture(att->vm, p);
+    net_pcap_close(att->capture);
+    att->capture = p;
+    return true;
+}
+
+void net_attachment_capture_stop(NetAttachment *att)
+{
+    net_switch_port_set_capture(att->vm, NULL);
+    net_pcap_close(att->capture);
+    att->capture = NULL;
+}
+
 char *net_attachment_describe(NetAttachment *att)
 {
     GString *s = g_string_new(NULL);

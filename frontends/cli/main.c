@@ -5,13 +5,21 @@
  * each adapter to its network, loads Linux (the prepared default guest
  * unless -kernel or -bios says otherwise) and runs the emulation loop.
  * The serial console goes to stdio (raw mode on a terminal; Ctrl-A X
- * quits), a file or nowhere.
+ * quits), a file or nowhere.  With a window (-display sdl, the default when
+ * a display exists) the machine gets a VGA text screen and the kernel its
+ * VGA console, the keyboard goes to the guest's i8042, and the window is
+ * polled at about 60 Hz from the emulation loop's GLib context, as the
+ * control socket is.
  */
 #include "options.h"
+#include "control.h"
 #include "devices/pc.h"
+#include "devices/vga.h"
+#include "gui.h"
 #include "emu/loader.h"
 #include "emu/log.h"
 #include "net/attach.h"
+#include "vm.h"
 
 #include <glib-unix.h>
 #include <stdio.h>
@@ -41,7 +49,16 @@ typedef struct App {
     guint stdin_watch;
     uint8_t pending_in[256];
     size_t pending_len;
-    bool escape; /* Ctrl-A seen on the console */
+    bool escape;       /* Ctrl-A seen on the console */
+    VmConfig settings; /* -config FILE, overridden by the command line */
+    MachineVm vm;
+    Control *control;
+    bool windowed; /* -display sdl, or a display exists */
+    bool have_vga;
+    Vga vga;
+    Gui *gui;
+    guint gui_timer;
+    GHashTable *widgets; /* id -> SDL_Rect, the window's last layout */
 } App;
 
 static void serial_tx(void *opaque, const uint8_t *buf, size_t len)
@@ -169,9 +186,12 @@ static bool app_boot(App *app, GError **errp)
     } else {
         kernel = guest_file("vmlinuz");
         initrd = guest_file("initrd.img");
+        /* The last console= is /dev/console: the shell goes to the
+         * window when there is one. */
         append = g_strdup_printf(
-            "%s tsc_early_khz=%" G_GUINT64_FORMAT "%s%s", DEFAULT_APPEND,
-            clock_freq(app->pc->clock) / 1000, c->append_given ? " " : "",
+            "%s tsc_early_khz=%" G_GUINT64_FORMAT "%s%s%s", DEFAULT_APPEND,
+            clock_freq(app->pc->clock) / 1000,
+            app->have_vga ? " console=tty0" : "", c->append_given ? " " : "",
             c->append_given ? c->append : "");
         if (!g_file_test(kernel, G_FILE_TEST_EXISTS)) {
             g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
@@ -185,7 +205,60 @@ static bool app_boot(App *app, GError **errp)
                           c->guest_decompress, &entry, errp)) {
         return false;
     }
+    if (app->have_vga && !linux_set_vga_text_console(app->pc->mem, errp)) {
+        return false;
+    }
     pc_apply_linux_entry(app->pc, &entry);
+    return true;
+}
+
+static void app_quit(void *opaque)
+{
+    App *app = opaque;
+    pc_request_quit(app->pc);
+}
+
+/*
+ * The adapters: -nic options when given, else those of -config FILE, else
+ * one on Shared networking.  The settings then describe what runs, so the
+ * dialog and the control socket start from the truth.
+ */
+static bool app_settings(App *app, GError **errp)
+{
+    CliConfig *c = &app->cli;
+    VmConfig *s = &app->settings;
+
+    vm_config_defaults(s);
+    if (c->config_path && g_file_test(c->config_path, G_FILE_TEST_EXISTS) &&
+        !vm_config_load(s, c->config_path, errp)) {
+        g_prefix_error(errp, "-config: ");
+        return false;
+    }
+    if (c->n_nics == 0) {
+        unsigned n = c->config_path ? s->adapters : 1;
+        for (unsigned i = 0; i < n; i++) {
+            char *spec = vm_adapter_nic_spec(&s->adapter[i]);
+            if (!net_nic_config_parse(spec, &c->nic[i], errp)) {
+                g_prefix_error(errp, "-config %s: adapter%u: ",
+                               c->config_path ? c->config_path : "", i);
+                g_free(spec);
+                return false;
+            }
+            c->nic_spec[i] = spec;
+            c->n_nics = (int)i + 1;
+        }
+        return true;
+    }
+    s->adapters = (unsigned)c->n_nics;
+    for (int i = 0; i < c->n_nics; i++) {
+        VmAdapterConfig *a = &s->adapter[i];
+        machine_vm_attachment_of(&c->nic[i], &a->attach);
+        a->has_mac = c->nic[i].has_mac;
+        memcpy(a->mac, c->nic[i].mac, 6);
+        a->link = c->nic[i].link_up;
+        g_strlcpy(a->capture, c->nic[i].capture ? c->nic[i].capture : "",
+                  sizeof(a->capture));
+    }
     return true;
 }
 
@@ -195,10 +268,10 @@ static bool app_build(App *app, GError **errp)
     PcConfig pcfg = {0};
     NetAttachEnv env = {NULL, NULL, c->name ? c->name : "tulipvm"};
 
-    if (c->n_nics == 0 && !net_nic_config_parse("user", &c->nic[0], errp)) {
+    if (!app_settings(app, errp)) {
         return false;
     }
-    app->n_nics = c->n_nics ? c->n_nics : 1;
+    app->n_nics = c->n_nics;
 
     pcfg.ram_size = c->ram_mb << 20;
     pcfg.cpu_hz = (uint64_t)c->cpu_mhz * 1000000u;
@@ -236,10 +309,175 @@ static bool app_build(App *app, GError **errp)
     if (!app->pc) {
         return false;
     }
+    machine_vm_init(&app->vm, &app->settings, c->config_path, app_quit, app);
     for (int n = 0; n < app->n_nics; n++) {
         net_attachment_plug(app->att[n], pc_nic_port(app->pc, n));
+        machine_vm_add(&app->vm, app->att[n], pc_nic_port(app->pc, n),
+                       &c->nic[n]);
     }
     return true;
+}
+
+static void keys_to_kbc(void *opaque, const uint8_t *set1, size_t len)
+{
+    App *app = opaque;
+    /* A full keyboard buffer is counted by the i8042, as a lost key. */
+    i8042_put_scancodes(&app->pc->kbc, set1, len);
+}
+
+static void widget_seen(void *opaque, const char *id, SDL_Rect r)
+{
+    App *app = opaque;
+    g_hash_table_insert(app->widgets, g_strdup(id), g_memdup2(&r, sizeof(r)));
+}
+
+static gboolean gui_tick(gpointer opaque)
+{
+    App *app = opaque;
+    if (!gui_poll(app->gui, 0)) {
+        app->gui_timer = 0; /* closed: the VM was asked to quit */
+        return G_SOURCE_REMOVE;
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+/* The VGA joins the machine before the kernel is loaded (screen_info). */
+static bool app_open_vga(App *app, GError **errp)
+{
+    if (!app->windowed) {
+        return true;
+    }
+    if (!vga_init(&app->vga, app->pc->mem, app->pc->io, errp)) {
+        return false;
+    }
+    app->have_vga = true;
+    return true;
+}
+
+static bool app_open_window(App *app, GError **errp)
+{
+    GuiConfig gc = {
+        .vga = &app->vga,
+        .vm = machine_vm_control(&app->vm),
+        .cfg = &app->settings,
+        .cfg_path = app->cli.config_path,
+        .key_fn = keys_to_kbc,
+        .key_opaque = app,
+        .title = app->cli.name ? app->cli.name : "tulipvm",
+        .widget_fn = widget_seen,
+        .widget_opaque = app,
+    };
+
+    if (!app->windowed) {
+        return true;
+    }
+    app->widgets =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    app->gui = gui_new(&gc, errp);
+    if (!app->gui) {
+        return false;
+    }
+    app->gui_timer = g_timeout_add(16, gui_tick, app);
+    return true;
+}
+
+/* Screen text as plain lines: CP437 beyond ASCII becomes '?'. */
+static void control_screen_text(App *app, JsonBuilder *b)
+{
+    VgaTextScreen scr;
+
+    vga_text_snapshot(&app->vga, &scr);
+    json_builder_set_member_name(b, "rows");
+    json_builder_begin_array(b);
+    for (int r = 0; r < VGA_TEXT_ROWS; r++) {
+        char line[VGA_TEXT_COLS + 1];
+        int len = 0;
+        for (int col = 0; col < VGA_TEXT_COLS; col++) {
+            uint8_t ch = scr.cells[r][col].ch;
+            line[col] = ch >= 0x20 && ch < 0x7F ? (char)ch : ch ? '?' : ' ';
+            if (line[col] != ' ') {
+                len = col + 1;
+            }
+        }
+        line[len] = 0;
+        json_builder_add_string_value(b, line);
+    }
+    json_builder_end_array(b);
+    if (app->gui) {
+        int cw, ch;
+        gui_cell_size(app->gui, &cw, &ch);
+        json_builder_set_member_name(b, "cell_w");
+        json_builder_add_int_value(b, cw);
+        json_builder_set_member_name(b, "cell_h");
+        json_builder_add_int_value(b, ch);
+    }
+    json_builder_set_member_name(b, "cursor_row");
+    json_builder_add_int_value(b, scr.cursor_row);
+    json_builder_set_member_name(b, "cursor_col");
+    json_builder_add_int_value(b, scr.cursor_col);
+}
+
+/* What the window adds to the control socket: screendump PATH (PNG),
+ * screen_text (the VGA text rows) and widgets (the window's layout, for
+ * scripts that click in it). */
+static bool control_window_cmd(void *opaque, const char *cmd, JsonObject *req,
+                               JsonBuilder *b, GError **errp)
+{
+    App *app = opaque;
+
+    if (strcmp(cmd, "screendump") && strcmp(cmd, "screen_text") &&
+        strcmp(cmd, "widgets")) {
+        return false;
+    }
+    if (!app->gui) {
+        g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
+                    "%s: there is no window (-display none)", cmd);
+        return true;
+    }
+    if (!strcmp(cmd, "screendump")) {
+        JsonNode *n = json_object_get_member(req, "path");
+        if (!n || !JSON_NODE_HOLDS_VALUE(n) ||
+            json_node_get_value_type(n) != G_TYPE_STRING) {
+            g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
+                        "screendump: missing \"path\" (a string)");
+            return true;
+        }
+        gui_screenshot(app->gui, json_node_get_string(n), errp);
+        return true;
+    }
+    if (!strcmp(cmd, "screen_text")) {
+        control_screen_text(app, b);
+        return true;
+    }
+    GHashTableIter it;
+    gpointer key, val;
+    json_builder_set_member_name(b, "widgets");
+    json_builder_begin_object(b);
+    g_hash_table_iter_init(&it, app->widgets);
+    while (g_hash_table_iter_next(&it, &key, &val)) {
+        const SDL_Rect *r = val;
+        json_builder_set_member_name(b, key);
+        json_builder_begin_array(b);
+        json_builder_add_int_value(b, r->x);
+        json_builder_add_int_value(b, r->y);
+        json_builder_add_int_value(b, r->w);
+        json_builder_add_int_value(b, r->h);
+        json_builder_end_array(b);
+    }
+    json_builder_end_object(b);
+    return true;
+}
+
+static bool app_open_control(App *app, GError **errp)
+{
+    ControlApi api = {machine_vm_control(&app->vm), control_window_cmd, app};
+
+    if (!app->cli.control_path) {
+        return true;
+    }
+    app->control = control_new(app->cli.control_path, &api,
+                               g_main_context_default(), errp);
+    return app->control != NULL;
 }
 
 static bool app_open_serial(App *app, GError **errp)
@@ -248,7 +486,7 @@ static bool app_open_serial(App *app, GError **errp)
     CliSerial s = c->serial;
 
     if (s == CLI_SERIAL_DEFAULT) {
-        s = CLI_SERIAL_STDIO;
+        s = app->windowed ? CLI_SERIAL_NONE : CLI_SERIAL_STDIO;
     }
     if (s == CLI_SERIAL_FILE) {
         app->serial_out = fopen(c->serial_path, "w");
@@ -267,6 +505,14 @@ static bool app_open_serial(App *app, GError **errp)
 
 static void app_free(App *app)
 {
+    control_free(app->control);
+    if (app->gui_timer) {
+        g_source_remove(app->gui_timer);
+    }
+    gui_free(app->gui);
+    if (app->widgets) {
+        g_hash_table_destroy(app->widgets);
+    }
     if (app->stdin_watch) {
         g_source_remove(app->stdin_watch);
     }
@@ -275,6 +521,9 @@ static void app_free(App *app)
         if (app->att[n]) {
             net_attachment_free(app->att[n]);
         }
+    }
+    if (app->have_vga) {
+        vga_destroy(&app->vga);
     }
     pc_free(app->pc);
     clock_free(app->clock);
@@ -307,15 +556,13 @@ int main(int argc, char **argv)
         cli_config_clear(&app.cli);
         return 0;
     }
-    if (app.cli.display == CLI_DISPLAY_SDL) {
-        fprintf(stderr, "tulipvm: -display sdl: the SDL window is not built "
-                        "yet; use -nographic\n");
-        cli_config_clear(&app.cli);
-        return 2;
-    }
+    app.windowed =
+        app.cli.display == CLI_DISPLAY_SDL ||
+        (app.cli.display == CLI_DISPLAY_DEFAULT && gui_display_available());
 
-    if (!app_build(&app, &err) || !app_boot(&app, &err) ||
-        !app_open_serial(&app, &err)) {
+    if (!app_build(&app, &err) || !app_open_vga(&app, &err) ||
+        !app_boot(&app, &err) || !app_open_window(&app, &err) ||
+        !app_open_control(&app, &err) || !app_open_serial(&app, &err)) {
         fprintf(stderr, "tulipvm: %s\n", err->message);
         app_free(&app);
         return 1;
@@ -333,6 +580,9 @@ int main(int argc, char **argv)
             break;
         }
         pc_reset(app.pc);
+        if (app.have_vga) {
+            vga_reset(&app.vga);
+        }
         if (!app_boot(&app, &err)) {
             fprintf(stderr, "tulipvm: reboot: %s\n", err->message);
             status = 1;

@@ -129,6 +129,14 @@ void guest_send(GuestSession *s, const char *text)
     }
 }
 
+bool guest_wait_exit(GuestSession *s, double timeout_s)
+{
+    gint64 end = g_get_monotonic_time() + (gint64)(timeout_s * 1e6);
+    while (guest_pump(s, 100) && g_get_monotonic_time() < end) {
+    }
+    return s->exited;
+}
+
 int guest_stop(GuestSession *s)
 {
     if (!s->exited) {

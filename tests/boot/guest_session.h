@@ -27,6 +27,8 @@ GuestSession *guest_start(const char *const *extra_args);
  * mark then moves past it.  Returns the match or NULL on timeout/exit. */
 char *guest_expect(GuestSession *s, const char *pattern, double timeout_s);
 void guest_send(GuestSession *s, const char *text);
+/* Read the console until the VM exits by itself; false at the timeout. */
+bool guest_wait_exit(GuestSession *s, double timeout_s);
 /* Ask the VM to quit (SIGTERM) and reap it; returns its exit status. */
 int guest_stop(GuestSession *s);
 void guest_free(GuestSession *s);

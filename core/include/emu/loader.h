@@ -70,6 +70,14 @@ bool linux_load_files(MemMap *mem, const char *kernel_path,
                       GError **errp);
 
 /*
+ * After linux_load(): describe a colour VGA text console (mode 3, 80x25,
+ * 8x16 font, cursor at the top left) in boot_params' screen_info so the
+ * kernel's vgacon takes the screen.  Without it screen_info stays zero and
+ * the kernel has only its dummy console (serial-only machines).
+ */
+bool linux_set_vga_text_console(MemMap *mem, GError **errp);
+
+/*
  * Decompress a bzImage's payload into a newly allocated vmlinux (g_free
  * it); exposed for tools and tests.
  */

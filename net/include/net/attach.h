@@ -45,6 +45,14 @@ bool net_attachment_link(const NetAttachment *att);
  */
 bool net_attachment_reattach(NetAttachment *att, const NetNicConfig *cfg,
                              GError **errp);
+/*
+ * Start writing every frame the adapter sends or receives to a new pcap
+ * file (replacing a capture already running), or stop.  On failure the
+ * previous capture goes on.
+ */
+bool net_attachment_capture_start(NetAttachment *att, const char *path,
+                                  GError **errp);
+void net_attachment_capture_stop(NetAttachment *att);
 /* Counters for the CLI and GUI, one "name=value" per line. */
 char *net_attachment_describe(NetAttachment *att);
 

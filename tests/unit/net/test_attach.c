@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char tmp[64];
@@ -246,4 +247,71 @@ Test(attach, failed_backend_is_a_clear_error_and_frees_the_mac)
     net_nic_config_clear(&cfg);
     NetAttachment *a = attach("none,mac=00:03:ff:44:44:44", 0);
     net_attachment_free(a);
+}
+
+static size_t file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (size_t)st.st_size : 0;
+}
+
+/* Capture started and stopped while the adapter runs, as the control
+ * socket and the Settings dialog do it. */
+Test(attach, capture_starts_and_stops_at_run_time)
+{
+    g_autofree char *cap = g_strdup_printf("%s/live.pcap", tmp);
+    NetAttachment *a = attach("local,net=capt", 0);
+    NetAttachment *b = attach("local,net=capt", 1);
+    TestEnd na, nb;
+    uint8_t f[64];
+    g_autoptr(GError) err = NULL;
+
+    test_end_init(&na, clk, "na", net_attachment_mac(a));
+    test_end_filter(&na, false, false, NULL, 0);
+    net_attachment_plug(a, &na.port);
+    test_end_init(&nb, clk, "nb", net_attachment_mac(b));
+    test_end_filter(&nb, false, false, NULL, 0);
+    net_attachment_plug(b, &nb.port);
+    /* Let the announcements of both MACs (RARP) pass first. */
+    for (gint64 dl = test_deadline();
+         frames_of(&na, 0x8035, NULL) < 1 && test_before(dl);) {
+        pump();
+    }
+    for (int i = 0; i < 20; i++) {
+        pump();
+    }
+
+    cr_assert_not(net_attachment_capture_start(a, "/nonexistent/x.pcap", &err));
+    cr_assert(strstr(err->message, "/nonexistent/x.pcap"), "%s", err->message);
+    g_clear_error(&err);
+
+    cr_assert(net_attachment_capture_start(a, cap, &err), "%s",
+              err ? err->message : "");
+    cr_assert_eq(file_size(cap), 24, "pcap file header only");
+    test_frame(f, sizeof(f), net_attachment_mac(b), net_attachment_mac(a), 1);
+    cr_assert_geq(net_port_send(&na.port, f, sizeof(f)), 0);
+    for (gint64 dl = test_deadline();
+         frames_of(&nb, 0x88B5, NULL) < 1 && test_before(dl);) {
+        pump();
+    }
+    cr_assert_eq(frames_of(&nb, 0x88B5, NULL), 1);
+    cr_assert_eq(file_size(cap), 24 + 16 + sizeof(f), "one frame captured");
+    g_autofree char *desc = net_attachment_describe(a);
+    cr_assert(strstr(desc, "captured=1"), "%s", desc);
+
+    net_attachment_capture_stop(a);
+    cr_assert_geq(net_port_send(&na.port, f, sizeof(f)), 0);
+    for (gint64 dl = test_deadline();
+         frames_of(&nb, 0x88B5, NULL) < 2 && test_before(dl);) {
+        pump();
+    }
+    cr_assert_eq(frames_of(&nb, 0x88B5, NULL), 2);
+    cr_assert_eq(file_size(cap), 24 + 16 + sizeof(f), "nothing after stop");
+    g_autofree char *desc2 = net_attachment_describe(a);
+    cr_assert_null(strstr(desc2, "captured="), "%s", desc2);
+
+    net_attachment_free(a);
+    net_attachment_free(b);
+    test_end_cleanup(&na);
+    test_end_cleanup(&nb);
 }

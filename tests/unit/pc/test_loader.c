@@ -256,6 +256,30 @@ Test(pc_loader, xz_bzimage_is_decompressed_and_vmlinux_loaded)
     }
 }
 
+/* With a VGA, screen_info tells vgacon about an 80x25 colour text screen;
+ * without one it stays zero (the dummy console). */
+Test(pc_loader, vga_text_console_is_described_in_screen_info)
+{
+    g_autoptr(GByteArray) k = xz_kernel(0x7FFFFFFF);
+    LinuxBootImage img = {k->data, k->len, NULL, 0, "console=tty0", false};
+    CpuEntryState e;
+    GError *err = NULL;
+    const uint32_t bp = LOADER_BOOT_PARAMS;
+    cr_assert(linux_load(mem, &img, &e, &err), "%s", err ? err->message : "");
+    for (uint32_t i = 0; i < 0x40; i++) {
+        cr_assert_eq(get8(bp + i), 0, "serial-only: screen_info zero at %u", i);
+    }
+    cr_assert(linux_set_vga_text_console(mem, &err), "%s",
+              err ? err->message : "");
+    cr_assert_eq(get8(bp + 0x06), 3, "orig_video_mode");
+    cr_assert_eq(get8(bp + 0x07), 80, "orig_video_cols");
+    cr_assert_eq(get8(bp + 0x0E), 25, "orig_video_lines");
+    cr_assert_eq(get8(bp + 0x0F), 1, "orig_video_isVGA");
+    cr_assert_eq(get8(bp + 0x10), 16, "orig_video_points");
+    cr_assert_eq(get8(bp + 0x0A), 3, "orig_video_ega_bx");
+    cr_assert_eq(get32(bp + 0x202), 0x53726448, "the header is untouched");
+}
+
 Test(pc_loader, gzip_payload_is_accepted_too)
 {
     g_autoptr(GByteArray) elf = make_elf();

@@ -1,0 +1,276 @@
+/*
+ * tulipvm: VmControl over the machine's adapters (see vm.h).
+ */
+#include "vm.h"
+#include "emu/log.h"
+
+#include <string.h>
+
+void machine_vm_attachment_of(const NetNicConfig *nic, VmAttachment *out)
+{
+    const char *detail = NULL;
+
+    memset(out, 0, sizeof(*out));
+    switch (nic->type) {
+    case NET_BACKEND_USER:
+        out->kind = VM_ATTACH_USER;
+        break;
+    case NET_BACKEND_LOCAL:
+        out->kind = VM_ATTACH_LOCAL;
+        detail = nic->segment ? nic->segment : VM_DEFAULT_SEGMENT;
+        break;
+    case NET_BACKEND_BRIDGE:
+        out->kind = VM_ATTACH_BRIDGE;
+        detail = nic->ifname;
+        break;
+    case NET_BACKEND_TAP:
+        out->kind = VM_ATTACH_TAP;
+        detail = nic->ifname;
+        break;
+    case NET_BACKEND_VDE:
+        out->kind = VM_ATTACH_VDE;
+        detail = nic->sock;
+        break;
+    case NET_BACKEND_NONE:
+    default:
+        out->kind = VM_ATTACH_NONE;
+        break;
+    }
+    if (detail) {
+        g_strlcpy(out->detail, detail, sizeof(out->detail));
+    }
+}
+
+void machine_vm_init(MachineVm *m, VmConfig *cfg, const char *cfg_path,
+                     void (*quit_fn)(void *opaque), void *quit_opaque)
+{
+    memset(m, 0, sizeof(*m));
+    m->cfg = cfg;
+    m->cfg_path = cfg_path;
+    m->quit_fn = quit_fn;
+    m->quit_opaque = quit_opaque;
+}
+
+void machine_vm_add(MachineVm *m, NetAttachment *att, NetPort *nic,
+                    const NetNicConfig *from)
+{
+    unsigned i = m->count;
+
+    g_assert(i < VM_MAX_ADAPTERS);
+    m->att[i] = att;
+    m->nic[i] = nic;
+    machine_vm_attachment_of(from, &m->attach[i]);
+    m->cable[i] = from->link_up;
+    if (from->capture) {
+        g_strlcpy(m->capture[i], from->capture, sizeof(m->capture[i]));
+    }
+    m->count++;
+}
+
+static bool machine_vm_check(MachineVm *m, unsigned idx, GError **errp)
+{
+    if (idx >= m->count) {
+        g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
+                    "adapter %u does not exist (the VM has %u)", idx, m->count);
+        return false;
+    }
+    return true;
+}
+
+static unsigned mvm_adapter_count(void *opaque)
+{
+    MachineVm *m = opaque;
+    return m->count;
+}
+
+static bool mvm_adapter_info(void *opaque, unsigned idx, VmAdapterInfo *out)
+{
+    MachineVm *m = opaque;
+    const NetPortStats *st;
+
+    if (idx >= m->count) {
+        return false;
+    }
+    memset(out, 0, sizeof(*out));
+    out->attach = m->attach[idx];
+    memcpy(out->mac, net_attachment_mac(m->att[idx]), 6);
+    out->cable_connected = m->cable[idx];
+    out->link_up = net_attachment_link(m->att[idx]);
+    /* The adapter's side: what the guest's driver sent and was given. */
+    st = &m->nic[idx]->stats;
+    out->tx_frames = st->tx_frames;
+    out->rx_frames = st->rx_frames;
+    out->tx_dropped = st->tx_no_peer;
+    out->rx_dropped = st->rx_dropped_full + st->rx_dropped + st->rx_oversize;
+    g_strlcpy(out->capture, m->capture[idx], sizeof(out->capture));
+    return true;
+}
+
+static bool mvm_set_cable(void *opaque, unsigned idx, bool on, GError **errp)
+{
+    MachineVm *m = opaque;
+
+    if (!machine_vm_check(m, idx, errp)) {
+        return false;
+    }
+    net_attachment_set_link(m->att[idx], on);
+    m->cable[idx] = on;
+    if (m->cfg) {
+        m->cfg->adapter[idx].link = on;
+    }
+    return true;
+}
+
+/* Options fixed at power-on (the serial ROM's MAC, the chip) or with a
+ * call of their own (capture, cable). */
+static bool machine_vm_spec_is_live(const char *spec, GError **errp)
+{
+    static const char *const fixed[] = {"mac", "model", "capture", "link"};
+    g_auto(GStrv) parts = g_strsplit(spec, ",", -1);
+
+    for (unsigned i = 1; parts[i]; i++) {
+        for (unsigned k = 0; k < G_N_ELEMENTS(fixed); k++) {
+            size_t n = strlen(fixed[k]);
+            if (!strncmp(parts[i], fixed[k], n) && parts[i][n] == '=') {
+                g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
+                            "%s: %s= cannot be changed by re-attaching", spec,
+                            fixed[k]);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+static bool mvm_reattach(void *opaque, unsigned idx, const char *spec,
+                         GError **errp)
+{
+    MachineVm *m = opaque;
+    NetNicConfig nic;
+    bool ok;
+
+    if (!machine_vm_check(m, idx, errp) ||
+        !machine_vm_spec_is_live(spec, errp) ||
+        !net_nic_config_parse(spec, &nic, errp)) {
+        return false;
+    }
+    ok = net_attachment_reattach(m->att[idx], &nic, errp);
+    if (ok) {
+        machine_vm_attachment_of(&nic, &m->attach[idx]);
+    } else {
+        /* The attachment fell back to "not connected". */
+        memset(&m->attach[idx], 0, sizeof(m->attach[idx]));
+        m->attach[idx].kind = VM_ATTACH_NONE;
+    }
+    if (m->cfg) {
+        m->cfg->adapter[idx].attach = m->attach[idx];
+    }
+    net_nic_config_clear(&nic);
+    return ok;
+}
+
+static bool mvm_capture_start(void *opaque, unsigned idx, const char *path,
+                              GError **errp)
+{
+    MachineVm *m = opaque;
+
+    if (!machine_vm_check(m, idx, errp)) {
+        return false;
+    }
+    if (!path || !path[0] || strlen(path) >= VM_CAPTURE_MAX) {
+        g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
+                    "capture file name empty or longer than %d bytes",
+                    VM_CAPTURE_MAX - 1);
+        return false;
+    }
+    if (!net_attachment_capture_start(m->att[idx], path, errp)) {
+        return false;
+    }
+    g_strlcpy(m->capture[idx], path, sizeof(m->capture[idx]));
+    if (m->cfg) {
+        g_strlcpy(m->cfg->adapter[idx].capture, path,
+                  sizeof(m->cfg->adapter[idx].capture));
+    }
+    return true;
+}
+
+static void mvm_capture_stop(void *opaque, unsigned idx)
+{
+    MachineVm *m = opaque;
+
+    if (idx >= m->count) {
+        return;
+    }
+    net_attachment_capture_stop(m->att[idx]);
+    m->capture[idx][0] = 0;
+    if (m->cfg) {
+        m->cfg->adapter[idx].capture[0] = 0;
+    }
+}
+
+static bool machine_vm_save(MachineVm *m, GError **errp)
+{
+    return !m->cfg_path || vm_config_save(m->cfg, m->cfg_path, errp);
+}
+
+static bool mvm_set_next_mac(void *opaque, unsigned idx, const uint8_t mac[6],
+                             GError **errp)
+{
+    MachineVm *m = opaque;
+
+    /* Adapters the VM does not have yet may get theirs too. */
+    if (idx >= VM_MAX_ADAPTERS) {
+        g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
+                    "adapter %u: a VM has at most %d", idx, VM_MAX_ADAPTERS);
+        return false;
+    }
+    if ((mac[0] & 1) ||
+        !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5])) {
+        g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
+                    "adapter %u: the MAC must be a non-zero unicast address",
+                    idx);
+        return false;
+    }
+    m->cfg->adapter[idx].has_mac = true;
+    memcpy(m->cfg->adapter[idx].mac, mac, 6);
+    return machine_vm_save(m, errp);
+}
+
+static bool mvm_set_next_adapter_count(void *opaque, unsigned n, GError **errp)
+{
+    MachineVm *m = opaque;
+
+    if (n < 1 || n > VM_MAX_ADAPTERS) {
+        g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
+                    "adapter count %u: expected 1 to %d", n, VM_MAX_ADAPTERS);
+        return false;
+    }
+    m->cfg->adapters = n;
+    return machine_vm_save(m, errp);
+}
+
+static void mvm_quit(void *opaque)
+{
+    MachineVm *m = opaque;
+    if (m->quit_fn) {
+        m->quit_fn(m->quit_opaque);
+    }
+}
+
+static const VmControlOps machine_vm_ops = {
+    .adapter_count = mvm_adapter_count,
+    .adapter_info = mvm_adapter_info,
+    .set_cable = mvm_set_cable,
+    .reattach = mvm_reattach,
+    .capture_start = mvm_capture_start,
+    .capture_stop = mvm_capture_stop,
+    .set_next_mac = mvm_set_next_mac,
+    .set_next_adapter_count = mvm_set_next_adapter_count,
+    .quit = mvm_quit,
+};
+
+VmControl machine_vm_control(MachineVm *m)
+{
+    VmControl vm = {&machine_vm_ops, m};
+    return vm;
+}

@@ -1,0 +1,47 @@
+/*
+ * tulipvm: the real VmControl (vm_control.h) over a running machine's
+ * network adapters - what the control socket and the SDL window call.
+ *
+ * Each adapter is a NIC port (its counters are the guest's view: frames
+ * the driver sent and received) and the NetAttachment that connects it to
+ * a network.  Live changes go to the attachment (cable, re-attachment,
+ * capture); the adapter count and MAC addresses are recorded in the
+ * settings for the next start and written to the config file when there
+ * is one.  Not modelled: hot-adding or removing an adapter.
+ */
+#ifndef FRONTENDS_VM_H
+#define FRONTENDS_VM_H
+
+#include "config.h"
+#include "net/attach.h"
+#include "net/nic_opts.h"
+#include "vm_control.h"
+
+typedef struct MachineVm {
+    unsigned count;
+    NetAttachment *att[VM_MAX_ADAPTERS];
+    NetPort *nic[VM_MAX_ADAPTERS]; /* the adapter's end of the cable */
+    VmAttachment attach[VM_MAX_ADAPTERS];
+    bool cable[VM_MAX_ADAPTERS];
+    char capture[VM_MAX_ADAPTERS][VM_CAPTURE_MAX];
+    VmConfig *cfg;        /* settings kept in step; next-start values */
+    const char *cfg_path; /* NULL: nothing saved */
+    void (*quit_fn)(void *opaque);
+    void *quit_opaque;
+} MachineVm;
+
+/* What a parsed -nic says about the attachment, in settings terms. */
+void machine_vm_attachment_of(const NetNicConfig *nic, VmAttachment *out);
+
+/*
+ * Adapter i: its attachment and NIC port, and the -nic it was made from.
+ * cfg must outlive the MachineVm; cfg_path may be NULL.
+ */
+void machine_vm_init(MachineVm *m, VmConfig *cfg, const char *cfg_path,
+                     void (*quit_fn)(void *opaque), void *quit_opaque);
+void machine_vm_add(MachineVm *m, NetAttachment *att, NetPort *nic,
+                    const NetNicConfig *from);
+
+VmControl machine_vm_control(MachineVm *m);
+
+#endif /* FRONTENDS_VM_H */
