@@ -16,6 +16,8 @@ PACKAGES=(
     qemu-system-x86
     # SDL frontend: text rendering, a font, and a virtual display for tests
     libsdl2-ttf-dev fonts-dejavu-core xvfb xdotool libpng-dev
+    # control socket: line-delimited JSON
+    libjson-glib-dev
     # Linux loader: host-side decompression of the kernel payload
     liblzma-dev zlib1g-dev
 )
