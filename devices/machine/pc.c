@@ -299,8 +299,15 @@ static void pc_poll_host(GMainContext *ctx, int timeout_ms)
     g_main_context_release(ctx);
 }
 
-/* The guest halted: let virtual time go to the next event, host-paced. */
-static void pc_idle(Pc *pc, GMainContext *ctx)
+/*
+ * The guest halted: let virtual time go to the next event, host-paced.
+ * Returns whether host I/O was polled.  When virtual time lags host time
+ * (a slow build, a loaded host) there is no waiting and no polling here:
+ * the guest catches up through these jumps, and pc_run() must still look
+ * at host I/O on its own interval, or console input and the control socket
+ * would wait until the guest has caught up, minutes later.
+ */
+static bool pc_idle(Pc *pc, GMainContext *ctx)
 {
     uint64_t deadline = clock_next_deadline(pc->clock);
     int64_t wait_ns = clock_idle_wait_ns(pc->clock, deadline);
@@ -312,11 +319,12 @@ static void pc_idle(Pc *pc, GMainContext *ctx)
          * before the deadline. */
         uint64_t limit = clock_idle_limit(pc->clock);
         clock_run_until(pc->clock, MIN(limit, deadline));
-        return;
+        return true;
     }
     if (deadline != CLOCK_NEVER) {
         clock_run_until(pc->clock, deadline);
     }
+    return false;
 }
 
 static bool pc_stop_wanted(Pc *pc, PcExit *why)
@@ -343,7 +351,12 @@ PcExit pc_run(Pc *pc, GMainContext *ctx)
             ctx = g_main_context_default();
         }
     }
-    clock_set_host_time(pc->clock, clock_host_monotonic_ns, NULL);
+    if (pc->cfg.host_time) {
+        clock_set_host_time(pc->clock, pc->cfg.host_time,
+                            pc->cfg.host_time_opaque);
+    } else {
+        clock_set_host_time(pc->clock, clock_host_monotonic_ns, NULL);
+    }
     while (!pc_stop_wanted(pc, &why)) {
         CpuStop stop = cpu_run(pc->cpu, CLOCK_NEVER);
 
@@ -352,8 +365,7 @@ PcExit pc_run(Pc *pc, GMainContext *ctx)
             pc->reset_requested = true;
             continue;
         }
-        if (stop == CPU_STOP_HALT) {
-            pc_idle(pc, ctx);
+        if (stop == CPU_STOP_HALT && pc_idle(pc, ctx)) {
             last_poll = g_get_monotonic_time();
             continue;
         }

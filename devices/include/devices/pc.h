@@ -50,6 +50,10 @@ typedef struct PcConfig {
     int n_nics;
     TulipConfig nic[PC_MAX_NICS];
     bool no_reboot; /* a guest reset ends pc_run() instead of rebooting */
+    /* pc_run()'s host time (NULL: clock_host_monotonic_ns); tests make the
+     * host run ahead of a guest to check the loop under lag */
+    HostTimeFn host_time;
+    void *host_time_opaque;
 } PcConfig;
 
 typedef enum PcExit {

@@ -5,6 +5,9 @@
 #include <criterion/criterion.h>
 #include "devices/pc.h"
 
+#include <glib-unix.h>
+#include <unistd.h>
+
 static Pc *make_pc(int nics, GError **errp)
 {
     PcConfig cfg = {0};
@@ -83,5 +86,76 @@ Test(pc, halted_guest_lets_time_run_to_the_limit)
     cr_assert_eq(pc_run_for(pc, until), PC_EXIT_LIMIT);
     cr_assert_eq(clock_now(pc->clock), until, "idle time fast-forwarded");
     cr_assert_lt(cpu_insn_count(pc->cpu), 10, "no busy loop while halted");
+    pc_free(pc);
+}
+
+/* A host clock that jumps an hour ahead after pc_run() has paired with it:
+ * the guest then lags host time the way a slow build or a loaded host
+ * makes it lag. */
+static int64_t host_an_hour_ahead(void *opaque)
+{
+    int *calls = opaque;
+    int64_t ahead = (*calls)++ ? INT64_C(3600) * 1000000000 : 0;
+    return g_get_monotonic_time() * 1000 + ahead;
+}
+
+static void tick_1ms(void *opaque)
+{
+    Timer *t = opaque;
+    timer_mod_in_ns(t, 1000000);
+}
+
+static gboolean input_ready(gint fd, GIOCondition cond, gpointer opaque)
+{
+    char byte;
+    (void)cond;
+    cr_assert_eq(read(fd, &byte, 1), 1);
+    pc_request_quit(opaque);
+    return G_SOURCE_REMOVE;
+}
+
+/*
+ * Console input and the control socket are host events: a guest that
+ * lags host time and idles through timer ticks to catch up still sees
+ * them at once, not after it has caught up (an hour of virtual time here).
+ */
+Test(pc, host_input_is_served_while_a_lagging_guest_catches_up)
+{
+    int calls = 0;
+    PcConfig cfg = {.ram_size = 32u << 20,
+                    .host_time = host_an_hour_ahead,
+                    .host_time_opaque = &calls};
+    Pc *pc = pc_new(&cfg, NULL);
+    cr_assert_not_null(pc);
+    static const uint8_t code[] = {0xFA, 0xF4}; /* cli; hlt */
+    mem_dma_write(pc->mem, 0x1000, code, sizeof(code));
+    cpu_set_flat32(pc->cpu, 0x1000);
+    Timer tick;
+    timer_init(&tick, pc->clock, tick_1ms, &tick);
+    timer_mod_in_ns(&tick, 1000000);
+
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0);
+    cr_assert_eq(write(fds[1], "x", 1), 1, "input waiting before the run");
+    GMainContext *ctx = g_main_context_new();
+    GSource *src = g_unix_fd_source_new(fds[0], G_IO_IN);
+    g_source_set_callback(src, G_SOURCE_FUNC(input_ready), pc, NULL);
+    g_source_attach(src, ctx);
+
+    uint64_t start = clock_now(pc->clock);
+    cr_assert_eq(pc_run(pc, ctx), PC_EXIT_QUIT, "the input was handled");
+    double virt_s =
+        (double)(clock_now(pc->clock) - start) / (double)clock_freq(pc->clock);
+    cr_assert_lt(virt_s, 60.0,
+                 "input served after %.0f s of guest catch-up, not at once",
+                 virt_s);
+    cr_assert_gt(calls, 1, "pc_run used the configured host time");
+
+    timer_del(&tick);
+    g_source_destroy(src);
+    g_source_unref(src);
+    g_main_context_unref(ctx);
+    close(fds[0]);
+    close(fds[1]);
     pc_free(pc);
 }
