@@ -25,14 +25,6 @@ static void ctl_ok(CtlClient *c, const char *req)
     cr_assert(g_str_has_prefix(reply, "{\"ok\":true"), "%s -> %s", req, reply);
 }
 
-#ifndef TULIPVM_SANITIZED
-/*
- * Optimised build only for now: in the ASan build the serial shell of a
- * guest booted with -nic none never echoes what is typed after its prompt
- * (seen three times, 10 minutes each; under investigation), while the
- * same test takes about 80 s here.
- */
-
 /* A command at the shell: slow under the sanitizers, as the boot is. */
 static double shell_timeout(void)
 {
@@ -129,8 +121,6 @@ Test(guest_control, reattach_to_nat_gives_link_and_lease_unplug_drops_link,
     g_autofree char *rm = g_strdup_printf("rm -rf '%s'", dir);
     cr_assert_eq(system(rm), 0);
 }
-
-#endif
 
 /* Start tulipvm with args, list its adapters over the socket, quit. */
 static char *list_at_start(const char *const *extra, const char *sock)
