@@ -10,20 +10,20 @@
  */
 #include <criterion/criterion.h>
 #include <json-glib/json-glib.h>
-#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "control_client.h"
 #include "gui.h"
+#include "support/xvfb.h"
 
 #define BOOT_TIMEOUT_S (TULIPVM_SLOW ? 900 : 300)
 #define SHELL_WAIT_S   (TULIPVM_SLOW ? 300 : 90)
 
 typedef struct Run {
-    GPid xvfb, vm;
-    char **env;
+    Xvfb x;
+    GPid vm;
     char dir[64];
     char *sock, *serial;
     CtlClient ctl;
@@ -36,64 +36,6 @@ static Run r;
 static int64_t now_s(void)
 {
     return g_get_monotonic_time() / G_USEC_PER_SEC;
-}
-
-static void start_xvfb(void)
-{
-    int p[2];
-    cr_assert_eq(pipe(p), 0);
-    g_autofree char *cmd = g_strdup_printf(
-        "Xvfb -displayfd %d -screen 0 1024x768x24 -nolisten tcp", p[1]);
-    g_auto(GStrv) argv = g_strsplit(cmd, " ", -1);
-    GError *err = NULL;
-    cr_assert(g_spawn_async(NULL, argv, NULL,
-                            G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
-                                G_SPAWN_LEAVE_DESCRIPTORS_OPEN |
-                                G_SPAWN_STDOUT_TO_DEV_NULL |
-                                G_SPAWN_STDERR_TO_DEV_NULL,
-                            NULL, NULL, &r.xvfb, &err),
-              "Xvfb: %s", err ? err->message : "");
-    close(p[1]);
-    char num[16] = {0};
-    size_t got = 0;
-    int64_t end = now_s() + 10;
-    while (!strchr(num, '\n') && now_s() < end && got < 15) {
-        struct pollfd pf = {p[0], POLLIN, 0};
-        if (poll(&pf, 1, 100) > 0) {
-            ssize_t n = read(p[0], num + got, sizeof(num) - 1 - got);
-            if (n <= 0) {
-                break;
-            }
-            got += (size_t)n;
-        }
-    }
-    close(p[0]);
-    cr_assert(strchr(num, '\n'), "Xvfb did not report its display");
-    g_autofree char *disp = g_strdup_printf(":%d", atoi(num));
-    r.env = g_environ_setenv(g_get_environ(), "DISPLAY", disp, TRUE);
-    /* X and Mesa leave allocations behind at exit that are not ours. */
-    r.env = g_environ_setenv(r.env, "ASAN_OPTIONS", "detect_leaks=0", TRUE);
-}
-
-static char *xdo(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-static char *xdo(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *args = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_autofree char *cmd = g_strdup_printf("timeout 20 xdotool %s", args);
-    g_auto(GStrv) argv = NULL;
-    char *out = NULL;
-    int status = 0;
-    GError *err = NULL;
-    cr_assert(g_shell_parse_argv(cmd, NULL, &argv, NULL));
-    cr_assert(g_spawn_sync(NULL, argv, r.env, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                           &out, NULL, &status, &err),
-              "%s", err ? err->message : "");
-    cr_assert(g_spawn_check_wait_status(status, NULL), "xdotool %s failed",
-              args);
-    return out;
 }
 
 static JsonObject *call(const char *req, JsonParser **p)
@@ -119,16 +61,17 @@ static void start_vm(void)
                           "tvm-gui",   "-serial",  ser,   "-control",
                           ctl,         NULL};
     GError *err = NULL;
-    start_xvfb();
-    cr_assert(g_spawn_async(NULL, (char **)argv, r.env,
+    xvfb_start(&r.x);
+    cr_assert(g_spawn_async(NULL, (char **)argv, r.x.env,
                             G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &r.vm, &err),
               "%s", err ? err->message : "");
     cr_assert(ctl_connect(&r.ctl, r.sock, 60), "the control socket");
-    g_autofree char *wid = xdo("search --sync --name '^tvm-gui$'");
+    g_autofree char *wid =
+        xvfb_xdotool(&r.x, "search --sync --name '^tvm-gui$'");
     g_strlcpy(r.wid, g_strstrip(wid), sizeof(r.wid));
     cr_assert(r.wid[0]);
     /* Keys go to the window under the pointer when nothing manages focus. */
-    g_free(xdo("mousemove --window %s 5 5", r.wid));
+    g_free(xvfb_xdotool(&r.x, "mousemove --window %s 5 5", r.wid));
 }
 
 static void teardown(void)
@@ -138,10 +81,7 @@ static void teardown(void)
         kill(r.vm, SIGKILL);
         waitpid(r.vm, NULL, 0);
     }
-    if (r.xvfb) {
-        kill(r.xvfb, SIGTERM);
-        waitpid(r.xvfb, NULL, 0);
-    }
+    xvfb_stop(&r.x);
     if (r.dir[0]) {
         g_autofree char *rm = g_strdup_printf("rm -rf '%s'", r.dir);
         if (system(rm) != 0) {
@@ -150,7 +90,6 @@ static void teardown(void)
     }
     g_free(r.sock);
     g_free(r.serial);
-    g_strfreev(r.env);
     memset(&r, 0, sizeof(r));
 }
 
@@ -225,11 +164,11 @@ static char *serial_find(const char *pattern)
 static void type_line(const char *cmd)
 {
     g_autofree char *q = g_shell_quote(cmd);
-    g_free(xdo("key --window %s Return", r.wid));
+    g_free(xvfb_xdotool(&r.x, "key --window %s Return", r.wid));
     /* At a typist's pace: the guest takes its keys one interrupt at a
      * time and a loaded host runs it slowly. */
-    g_free(xdo("type --window %s --delay 60 %s", r.wid, q));
-    g_free(xdo("key --window %s Return", r.wid));
+    g_free(xvfb_xdotool(&r.x, "type --window %s --delay 60 %s", r.wid, q));
+    g_free(xvfb_xdotool(&r.x, "key --window %s Return", r.wid));
 }
 
 /* Ask the guest for eth0's carrier (typed, answered on the serial port)
@@ -310,8 +249,8 @@ static SDL_Rect widget(const char *id)
 static void click(const char *id)
 {
     SDL_Rect w = widget(id);
-    g_free(xdo("mousemove --window %s %d %d click 1", r.wid, w.x + w.w / 2,
-               w.y + w.h / 2));
+    g_free(xvfb_xdotool(&r.x, "mousemove --window %s %d %d click 1", r.wid,
+                        w.x + w.w / 2, w.y + w.h / 2));
 }
 
 /* The adapter as the control socket lists it. */
@@ -330,7 +269,7 @@ static void expect_adapter(const char *attachment, bool link)
 /* Open Settings with F12, pick an attachment, OK. */
 static void settings_attach(const char *id, const char *shot)
 {
-    g_free(xdo("key --window %s F12", r.wid));
+    g_free(xvfb_xdotool(&r.x, "key --window %s F12", r.wid));
     int64_t end = now_s() + 30;
     JsonParser *p;
     for (;;) {

@@ -16,17 +16,17 @@
 #include <unistd.h>
 #include "gui.h"
 #include "settings.h"
+#include "support/xvfb.h"
 
 #define WAIT_MS 8000
 
 typedef struct Session {
-    GPid xvfb, demo;
-    int display;
+    Xvfb x;
+    GPid demo;
     int to_demo, from_demo;
     GString *buf;
     GPtrArray *lines; /* everything the demo printed */
     GHashTable *widgets;
-    char **env;
     char wid[32];
     int console_w, console_h, cw, ch;
 } Session;
@@ -36,46 +36,6 @@ static Session s;
 static int64_t now_ms(void)
 {
     return g_get_monotonic_time() / 1000;
-}
-
-static void start_xvfb(void)
-{
-    int p[2];
-    cr_assert_eq(pipe(p), 0);
-    g_autofree char *fd = g_strdup_printf("%d", p[1]);
-    g_autofree char *cmd = g_strdup_printf(
-        "Xvfb -displayfd %s -screen 0 1024x768x24 -nolisten tcp", fd);
-    g_auto(GStrv) argv = g_strsplit(cmd, " ", -1);
-    GError *err = NULL;
-    cr_assert(g_spawn_async(NULL, argv, NULL,
-                            G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
-                                G_SPAWN_LEAVE_DESCRIPTORS_OPEN |
-                                G_SPAWN_STDOUT_TO_DEV_NULL |
-                                G_SPAWN_STDERR_TO_DEV_NULL,
-                            NULL, NULL, &s.xvfb, &err),
-              "Xvfb: %s", err ? err->message : "");
-    close(p[1]);
-    char num[16] = {0};
-    size_t got = 0;
-    int64_t deadline = now_ms() + WAIT_MS;
-    while (!strchr(num, '\n') && now_ms() < deadline && got < 15) {
-        struct pollfd pf = {p[0], POLLIN, 0};
-        if (poll(&pf, 1, 100) > 0) {
-            ssize_t n = read(p[0], num + got, sizeof(num) - 1 - got);
-            if (n <= 0) {
-                break;
-            }
-            got += (size_t)n;
-        }
-    }
-    close(p[0]);
-    cr_assert(strchr(num, '\n'), "Xvfb did not report its display");
-    s.display = atoi(num);
-    g_autofree char *disp = g_strdup_printf(":%d", s.display);
-    s.env = g_environ_setenv(g_get_environ(), "DISPLAY", disp, TRUE);
-    /* Under ASan: X, Mesa and D-Bus leave allocations behind at exit that
-     * are not ours; memory errors still make the demo fail. */
-    s.env = g_environ_setenv(s.env, "ASAN_OPTIONS", "detect_leaks=0", TRUE);
 }
 
 static void widget_line(const char *line)
@@ -151,23 +111,6 @@ static void send_cmd(const char *fmt, ...)
     cr_assert_eq(write(s.to_demo, line, strlen(line)), (ssize_t)strlen(line));
 }
 
-/* Run xdotool (bounded by timeout(1)); returns its stdout. */
-static char *xdo(const char *args)
-{
-    g_autofree char *cmd = g_strdup_printf("timeout 10 xdotool %s", args);
-    g_auto(GStrv) argv = NULL;
-    char *out = NULL;
-    int status = 0;
-    GError *err = NULL;
-    cr_assert(g_shell_parse_argv(cmd, NULL, &argv, NULL));
-    cr_assert(g_spawn_sync(NULL, argv, s.env, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                           &out, NULL, &status, &err),
-              "%s", err ? err->message : "");
-    cr_assert(g_spawn_check_wait_status(status, NULL), "xdotool %s failed",
-              args);
-    return out;
-}
-
 static void start_demo(const char *extra)
 {
     g_autofree char *cmd = g_strdup_printf(
@@ -178,40 +121,23 @@ static void start_demo(const char *extra)
     s.buf = g_string_new(NULL);
     s.lines = g_ptr_array_new_with_free_func(g_free);
     s.widgets = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    start_xvfb();
+    xvfb_start(&s.x);
     cr_assert(g_shell_parse_argv(cmd, NULL, &argv, NULL));
     cr_assert(g_spawn_async_with_pipes(
-                  NULL, argv, s.env, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                  NULL, argv, s.x.env, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
                   &s.demo, &s.to_demo, &s.from_demo, NULL, &err),
               "%s", err ? err->message : "");
     const char *ready = wait_for("ready ");
     cr_assert_eq(sscanf(ready, "ready %d %d %d %d", &s.console_w, &s.console_h,
                         &s.cw, &s.ch),
                  4);
-    g_autofree char *wid = xdo("search --sync --name '^tulipvm-demo$'");
+    g_autofree char *wid =
+        xvfb_xdotool(&s.x, "search --sync --name '^tulipvm-demo$'");
     g_strlcpy(s.wid, g_strstrip(wid), sizeof(s.wid));
     cr_assert(s.wid[0]);
-    g_autofree char *cmd2 = g_strdup_printf("windowfocus --sync %s", s.wid);
-    g_free(xdo(cmd2));
+    g_free(xvfb_xdotool(&s.x, "windowfocus --sync %s", s.wid));
     /* Keys go to the window under the pointer when nothing manages focus. */
-    g_autofree char *cmd3 = g_strdup_printf("mousemove --window %s 5 5", s.wid);
-    g_free(xdo(cmd3));
-}
-
-/* Wait up to 3 s for pid, then kill it; its wait status. */
-static int reap(GPid pid)
-{
-    int64_t deadline = now_ms() + 3000;
-    int status = 0;
-    while (now_ms() < deadline) {
-        if (waitpid(pid, &status, WNOHANG) == pid) {
-            return status;
-        }
-        g_usleep(10000);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-    return status;
+    g_free(xvfb_xdotool(&s.x, "mousemove --window %s 5 5", s.wid));
 }
 
 /* Quit the demo the normal way; it must exit cleanly (no crash, no ASan). */
@@ -219,7 +145,7 @@ static void finish(void)
 {
     send_cmd("quit");
     close(s.to_demo);
-    int status = reap(s.demo);
+    int status = xvfb_reap(s.demo, 3000);
     s.demo = 0;
     close(s.from_demo);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
@@ -231,19 +157,15 @@ static void teardown(void)
     if (s.demo) {
         send_cmd("quit");
         close(s.to_demo);
-        reap(s.demo);
+        xvfb_reap(s.demo, 3000);
         close(s.from_demo);
     }
-    if (s.xvfb) {
-        kill(s.xvfb, SIGTERM);
-        reap(s.xvfb);
-    }
+    xvfb_stop(&s.x);
     if (s.lines) {
         g_ptr_array_free(s.lines, TRUE);
         g_hash_table_destroy(s.widgets);
         g_string_free(s.buf, TRUE);
     }
-    g_strfreev(s.env);
     memset(&s, 0, sizeof(s));
 }
 
@@ -251,18 +173,15 @@ TestSuite(gui_window, .fini = teardown, .timeout = 60);
 
 static void key(const char *name)
 {
-    g_autofree char *cmd = g_strdup_printf("key --window %s %s", s.wid, name);
-    g_free(xdo(cmd));
+    g_free(xvfb_xdotool(&s.x, "key --window %s %s", s.wid, name));
 }
 
 static void click(const char *id)
 {
     const SDL_Rect *r = g_hash_table_lookup(s.widgets, id);
     cr_assert_not_null(r, "no widget %s on screen", id);
-    g_autofree char *cmd =
-        g_strdup_printf("mousemove --window %s %d %d click 1", s.wid,
-                        r->x + r->w / 2, r->y + r->h / 2);
-    g_free(xdo(cmd));
+    g_free(xvfb_xdotool(&s.x, "mousemove --window %s %d %d click 1", s.wid,
+                        r->x + r->w / 2, r->y + r->h / 2));
 }
 
 typedef struct Shot {
@@ -472,8 +391,7 @@ Test(gui_window, keys_reach_the_guest_as_set1_scancodes)
     cr_assert_str_eq(wait_for("scancodes"), "scancodes e0 c8");
     /* A key held when the dialog opens is released for the guest, and
      * keys typed into the dialog never reach it. */
-    g_autofree char *down = g_strdup_printf("keydown --window %s shift", s.wid);
-    g_free(xdo(down));
+    g_free(xvfb_xdotool(&s.x, "keydown --window %s shift", s.wid));
     cr_assert_str_eq(wait_for("scancodes"), "scancodes 2a");
     key("F12");
     cr_assert_str_eq(wait_for("scancodes"), "scancodes aa");
@@ -481,8 +399,7 @@ Test(gui_window, keys_reach_the_guest_as_set1_scancodes)
     key("b");
     key("Escape");
     wait_for("dialog closed");
-    g_autofree char *up = g_strdup_printf("keyup --window %s shift", s.wid);
-    g_free(xdo(up));
+    g_free(xvfb_xdotool(&s.x, "keyup --window %s shift", s.wid));
     key("c");
     cr_assert_str_eq(wait_for("scancodes"), "scancodes 2e");
     cr_assert_not(seen("scancodes 30"), "'b' went to the guest");
@@ -597,12 +514,9 @@ Test(gui_window, typed_multicast_mac_is_refused_with_red_error_text)
     key("F12");
     wait_for("dialog open");
     click("mac");
-    g_autofree char *bs =
-        g_strdup_printf("key --window %s --repeat 17 BackSpace", s.wid);
-    g_free(xdo(bs));
-    g_autofree char *ty =
-        g_strdup_printf("type --window %s --delay 5 01:02:03:04:05:06", s.wid);
-    g_free(xdo(ty));
+    g_free(xvfb_xdotool(&s.x, "key --window %s --repeat 17 BackSpace", s.wid));
+    g_free(xvfb_xdotool(&s.x, "type --window %s --delay 5 01:02:03:04:05:06",
+                        s.wid));
     click("ok");
     /* OK saw the whole address and refused it, naming the reason. */
     cr_assert_str_eq(wait_for("dialog-error"),
