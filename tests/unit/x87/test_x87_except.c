@@ -10,25 +10,9 @@
 #include <string.h>
 #include "x87_harness.h"
 
-#define SW_IE  0x0001
-#define SW_ZE  0x0004
-#define SW_OE  0x0008
-#define SW_PE  0x0020
-#define SW_ES  0x0080
-#define SW_B   0x8000
 #define EFL_CF 0x001
 #define EFL_PF 0x004
 #define EFL_ZF 0x040
-
-static unsigned top_of(const X87 *f)
-{
-    return (f->sw >> 11) & 7;
-}
-
-static F80 st_of(const X87 *f, unsigned i)
-{
-    return f80_get(f->st[(top_of(f) + i) & 7]);
-}
 
 static void exec_ok(X87 *f, TestMem *m, uint8_t op, uint8_t modrm, uint32_t ea)
 {
@@ -59,7 +43,7 @@ Test(x87_except, masked_zero_divide_gives_infinity_and_no_pending_error)
     tm_init(&m);
     push2(&f, &m, 1.0, 0.0);
     exec_ok(&f, &m, 0xD8, 0xF1, 0); /* FDIV ST0, ST1 */
-    F80 r = st_of(&f, 0);
+    F80 r = x87t_st(&f, 0);
     cr_assert(r.se == 0x7FFF && r.mant == 0x8000000000000000ull);
     cr_assert(f.sw & SW_ZE);
     cr_assert_not(f.sw & (SW_ES | SW_B));
@@ -75,7 +59,7 @@ Test(x87_except, unmasked_zero_divide_keeps_operand_and_is_pending)
     fldcw(&f, &m, 0x037B); /* ZM clear */
     cr_assert_not(x87_error_pending(&f));
     exec_ok(&f, &m, 0xD8, 0xF1, 0);
-    F80 r = st_of(&f, 0);
+    F80 r = x87t_st(&f, 0);
     cr_assert(r.se == 0x3FFF && r.mant == 0x8000000000000000ull);
     cr_assert_eq(f.sw & (SW_ZE | SW_ES | SW_B), SW_ZE | SW_ES | SW_B);
     cr_assert(x87_error_pending(&f));
@@ -111,14 +95,14 @@ Test(x87_except, unmasked_invalid_integer_store_writes_nothing)
     exec_ok(&f, &m, 0xDF, 0x1D, 0x80); /* FISTP m16 */
     cr_assert_eq(m.writes, writes);
     cr_assert_eq(m.b[0x80], 0xCC);
-    cr_assert_eq(top_of(&f), 6); /* no pop either */
+    cr_assert_eq(x87t_top(&f), 6); /* no pop either */
     cr_assert(x87_error_pending(&f));
 
     /* Masked, the integer indefinite is stored and the stack popped. */
     push2(&f, &m, 1e10, 0.0);
     exec_ok(&f, &m, 0xDF, 0x1D, 0x80);
     cr_assert_eq(m.b[0x80] | m.b[0x81] << 8, 0x8000);
-    cr_assert_eq(top_of(&f), 7);
+    cr_assert_eq(x87t_top(&f), 7);
     cr_assert(f.sw & SW_IE);
 }
 
@@ -165,7 +149,7 @@ Test(x87_except, waiting_instruction_with_error_pending_runs_masked)
     fldcw(&f, &m, 0x037B);
     exec_ok(&f, &m, 0xD8, 0xF1, 0); /* pending ZE */
     exec_ok(&f, &m, 0xD8, 0xF1, 0); /* again: masked response, inf */
-    F80 r = st_of(&f, 0);
+    F80 r = x87t_st(&f, 0);
     cr_assert(r.se == 0x7FFF && r.mant == 0x8000000000000000ull);
     cr_assert_eq(f.cw, 0x037B);
     cr_assert(x87_error_pending(&f));
@@ -342,7 +326,7 @@ static uint32_t comi_flags(double a, double b, uint8_t op, uint8_t modrm)
     push2(&f, &m, a, b);
     X87Insn in = {.opcode = op, .modrm = modrm, .eflags = 0x8D5};
     cr_assert_eq(x87t_exec_insn(&f, &m, &in), X87_OK_EFLAGS);
-    cr_assert_eq(top_of(&f), op == 0xDF ? 7 : 6);
+    cr_assert_eq(x87t_top(&f), op == 0xDF ? 7 : 6);
     return f.eflags_out;
 }
 
@@ -381,7 +365,7 @@ Test(x87_except, fcmov_moves_only_when_the_guest_condition_holds)
                       .modrm = cases[i].modrm,
                       .eflags = cases[i].eflags};
         cr_assert_eq(x87t_exec_insn(&f, &m, &in), X87_OK);
-        F80 r = st_of(&f, 0);
+        F80 r = x87t_st(&f, 0);
         cr_assert_eq(r.se, cases[i].moves ? 0x4000 : 0x3FFF, "case %u", i);
     }
 }

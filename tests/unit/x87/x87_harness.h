@@ -17,6 +17,19 @@
 #define X87T_CS  0x0023
 #define X87T_DS  0x002B
 
+/* Status word bits. */
+#define SW_IE 0x0001
+#define SW_ZE 0x0004
+#define SW_OE 0x0008
+#define SW_PE 0x0020
+#define SW_SF 0x0040
+#define SW_ES 0x0080
+#define SW_C0 0x0100
+#define SW_C1 0x0200
+#define SW_C2 0x0400
+#define SW_C3 0x4000
+#define SW_B  0x8000
+
 typedef struct TestMem {
     uint8_t b[TM_SIZE];
     uint32_t fault_lo, fault_hi; /* accesses touching [lo, hi) fault */
@@ -41,6 +54,17 @@ typedef struct F80 {
 } F80;
 void f80_put(uint8_t *p, F80 v);
 F80 f80_get(const uint8_t *p);
+
+/* TOP from the status word, and ST(i) as a value. */
+static inline unsigned x87t_top(const X87 *f)
+{
+    return (f->sw >> 11) & 7;
+}
+
+static inline F80 x87t_st(const X87 *f, unsigned i)
+{
+    return f80_get(f->st[(x87t_top(f) + i) & 7]);
+}
 
 /*
  * Build an FNSAVE image: control word cw, TOP = top, ST(i) = vals[i] for
