@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include "control_client.h"
 #include "gui.h"
+#include "support/shot.h"
 #include "support/xvfb.h"
 
 #define BOOT_TIMEOUT_S (TULIPVM_SLOW ? 900 : 300)
@@ -192,15 +193,8 @@ static void wait_carrier(int want)
     }
 }
 
-typedef struct Png {
-    uint8_t *px;
-    int w, h;
-} Png;
-
-static Png screendump(const char *name)
+static Shot screendump(const char *name)
 {
-    Png png;
-    GError *err = NULL;
     g_mkdir_with_parents(GUI_SHOT_DIR, 0755);
     g_autofree char *path = g_strdup_printf("%s/%s.png", GUI_SHOT_DIR, name);
     g_autofree char *req =
@@ -208,27 +202,13 @@ static Png screendump(const char *name)
     JsonParser *p;
     call(req, &p);
     g_object_unref(p);
-    png.px = gui_png_read(path, &png.w, &png.h, &err);
-    cr_assert_not_null(png.px, "%s", err ? err->message : "");
-    return png;
-}
-
-static uint32_t pixel(const Png *png, int x, int y)
-{
-    const uint8_t *p = png->px + ((size_t)y * png->w + x) * 4;
-    return (uint32_t)(p[0] << 16 | p[1] << 8 | p[2]);
+    return shot_read(path);
 }
 
 /* Pixels of a cell range that are not the black background. */
-static int lit(const Png *png, int x0, int y0, int w, int h)
+static int lit(const Shot *png, int x0, int y0, int w, int h)
 {
-    int n = 0;
-    for (int y = y0; y < y0 + h; y++) {
-        for (int x = x0; x < x0 + w; x++) {
-            n += pixel(png, x, y) != 0x000000;
-        }
-    }
-    return n;
+    return shot_count_not(png, (SDL_Rect){x0, y0, w, h}, 0x000000);
 }
 
 static SDL_Rect widget(const char *id)
@@ -285,10 +265,10 @@ static void settings_attach(const char *id, const char *shot)
     }
     click(id);
     if (shot) {
-        Png png = screendump(shot);
+        Shot png = screendump(shot);
         SDL_Rect ok = widget("ok");
         /* The dialog face around the OK button, not the console. */
-        cr_assert_eq(pixel(&png, ok.x - 3, ok.y + ok.h / 2), 0xD4D0C8);
+        cr_assert_eq(shot_pixel(&png, ok.x - 3, ok.y + ok.h / 2), 0xD4D0C8);
         g_free(png.px);
     }
     click("ok");
@@ -305,7 +285,7 @@ Test(guest_gui, window_console_and_settings_dialog_drive_the_real_guest)
     /* The picture and the text of one moment: the kernel may still print
      * (link negotiation) while the shell waits. */
     g_autofree char *text = NULL;
-    Png png = {0};
+    Shot png = {0};
     for (int tries = 0;; tries++) {
         g_free(text);
         g_free(png.px);
@@ -383,7 +363,7 @@ Test(guest_gui, window_console_and_settings_dialog_drive_the_real_guest)
         g_usleep(200000);
     }
     g_free(lease);
-    Png after = screendump("console-after");
+    Shot after = screendump("console-after");
     g_free(after.px);
 
     JsonParser *p;
