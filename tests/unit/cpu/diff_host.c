@@ -38,6 +38,19 @@ static void on_fault(int sig, siginfo_t *si, void *uc)
 }
 
 void diff_run_native(void);
+/* EFLAGS and every register but EAX from diff_in_regs, ESP last. */
+#define LOAD_IN_REGS_BUT_EAX                                                   \
+    "    pushl diff_in_regs+32\n"                                              \
+    "    popfl\n"                                                              \
+    "    movl diff_in_regs+4, %ecx\n"                                          \
+    "    movl diff_in_regs+8, %edx\n"                                          \
+    "    movl diff_in_regs+12, %ebx\n"                                         \
+    "    movl diff_in_regs+20, %ebp\n"                                         \
+    "    movl diff_in_regs+24, %esi\n"                                         \
+    "    movl diff_in_regs+28, %edi\n"                                         \
+    "    movl diff_in_regs+16, %esp\n"
+/* One instruction a line. */
+/* clang-format off */
 __asm__(".text\n"
         ".globl diff_run_native\n"
         "diff_run_native:\n"
@@ -46,28 +59,12 @@ __asm__(".text\n"
         "    movl $1f, diff_ret_addr\n"
         "    cmpl $0, diff_code16_mode\n"
         "    jne 4f\n"
-        "    pushl diff_in_regs+32\n"
-        "    popfl\n"
+        LOAD_IN_REGS_BUT_EAX
         "    movl diff_in_regs+0, %eax\n"
-        "    movl diff_in_regs+4, %ecx\n"
-        "    movl diff_in_regs+8, %edx\n"
-        "    movl diff_in_regs+12, %ebx\n"
-        "    movl diff_in_regs+20, %ebp\n"
-        "    movl diff_in_regs+24, %esi\n"
-        "    movl diff_in_regs+28, %edi\n"
-        "    movl diff_in_regs+16, %esp\n"
         "    jmp *diff_code_addr\n"
         /* 16-bit code: DS = ES = data window, far jump into the segment */
         "4:\n"
-        "    pushl diff_in_regs+32\n"
-        "    popfl\n"
-        "    movl diff_in_regs+4, %ecx\n"
-        "    movl diff_in_regs+8, %edx\n"
-        "    movl diff_in_regs+12, %ebx\n"
-        "    movl diff_in_regs+20, %ebp\n"
-        "    movl diff_in_regs+24, %esi\n"
-        "    movl diff_in_regs+28, %edi\n"
-        "    movl diff_in_regs+16, %esp\n"
+        LOAD_IN_REGS_BUT_EAX
         "    movw $7, %ax\n"
         "    movw %ax, %ds\n"
         "    movw %ax, %es\n"
@@ -96,6 +93,7 @@ __asm__(".text\n"
         "    cld\n"
         "    popal\n"
         "    ret\n");
+/* clang-format on */
 
 static void *map_at(uint32_t addr, int prot)
 {

@@ -96,6 +96,15 @@ static void pump(void)
     g_usleep(100);
 }
 
+/* Pump until e has received n frames of the type (or the deadline). */
+static void wait_frames(const TestEnd *e, uint16_t type, unsigned n)
+{
+    for (gint64 dl = test_deadline();
+         frames_of(e, type, NULL) < n && test_before(dl);) {
+        pump();
+    }
+}
+
 /* The carrier is polled twice a second in host time: wait up to 3 s. */
 static void wait_link(NetPort *p, bool up)
 {
@@ -197,10 +206,7 @@ Test(attach, four_adapters_on_four_networks_at_once)
     cr_assert(net_port_link_up(&n3.port), "cable plugged in");
     test_frame(f, sizeof(f), TEST_BCAST, net_attachment_mac(a3), 3);
     cr_assert_geq(net_port_send(&n3.port, f, sizeof(f)), 0);
-    for (gint64 dl = test_deadline();
-         frames_of(&other, 0x88B5, NULL) < 2 && test_before(dl);) {
-        pump();
-    }
+    wait_frames(&other, 0x88B5, 2);
     cr_assert_eq(frames_of(&other, 0x88B5, NULL), 2);
     cr_assert_eq(frames_of(&other, 0x8035, net_attachment_mac(a3)), 1,
                  "the re-attached adapter announced its MAC (RARP)");
@@ -273,10 +279,7 @@ Test(attach, capture_starts_and_stops_at_run_time)
     test_end_filter(&nb, false, false, NULL, 0);
     net_attachment_plug(b, &nb.port);
     /* Let the announcements of both MACs (RARP) pass first. */
-    for (gint64 dl = test_deadline();
-         frames_of(&na, 0x8035, NULL) < 1 && test_before(dl);) {
-        pump();
-    }
+    wait_frames(&na, 0x8035, 1);
     for (int i = 0; i < 20; i++) {
         pump();
     }
@@ -290,10 +293,7 @@ Test(attach, capture_starts_and_stops_at_run_time)
     cr_assert_eq(file_size(cap), 24, "pcap file header only");
     test_frame(f, sizeof(f), net_attachment_mac(b), net_attachment_mac(a), 1);
     cr_assert_geq(net_port_send(&na.port, f, sizeof(f)), 0);
-    for (gint64 dl = test_deadline();
-         frames_of(&nb, 0x88B5, NULL) < 1 && test_before(dl);) {
-        pump();
-    }
+    wait_frames(&nb, 0x88B5, 1);
     cr_assert_eq(frames_of(&nb, 0x88B5, NULL), 1);
     cr_assert_eq(file_size(cap), 24 + 16 + sizeof(f), "one frame captured");
     g_autofree char *desc = net_attachment_describe(a);
@@ -301,10 +301,7 @@ Test(attach, capture_starts_and_stops_at_run_time)
 
     net_attachment_capture_stop(a);
     cr_assert_geq(net_port_send(&na.port, f, sizeof(f)), 0);
-    for (gint64 dl = test_deadline();
-         frames_of(&nb, 0x88B5, NULL) < 2 && test_before(dl);) {
-        pump();
-    }
+    wait_frames(&nb, 0x88B5, 2);
     cr_assert_eq(frames_of(&nb, 0x88B5, NULL), 2);
     cr_assert_eq(file_size(cap), 24 + 16 + sizeof(f), "nothing after stop");
     g_autofree char *desc2 = net_attachment_describe(a);

@@ -25,18 +25,6 @@ static void assert_f80(F80 got, F80 want)
               (unsigned long long)want.mant);
 }
 
-static void exec_ok(X87 *f, TestMem *m, uint8_t op, uint8_t modrm, uint32_t ea)
-{
-    X87Result r = x87t_exec(f, m, op, modrm, ea);
-    cr_assert_eq(r, X87_OK, "%02x %02x gave %d", op, modrm, r);
-}
-
-static void fldcw(X87 *f, TestMem *m, uint16_t cw)
-{
-    memcpy(m->b + 0x10, &cw, 2);
-    exec_ok(f, m, 0xD9, 0x28, 0x10);
-}
-
 Test(x87_state, fninit_leaves_what_the_kernel_probe_expects)
 {
     X87 f;
@@ -46,10 +34,10 @@ Test(x87_state, fninit_leaves_what_the_kernel_probe_expects)
     f.cw = 0x0C00;
     f.sw = 0x3FFF;
     f.tw = 0;
-    exec_ok(&f, &m, 0xDB, 0xE3, 0);                            /* FNINIT */
+    x87t_exec_ok(&f, &m, 0xDB, 0xE3, 0);                       /* FNINIT */
     cr_assert_eq(x87t_exec(&f, &m, 0xDF, 0xE0, 0), X87_OK_AX); /* FNSTSW AX */
     cr_assert_eq(x87_status_word(&f), 0);
-    exec_ok(&f, &m, 0xD9, 0x38, 0x20); /* FNSTCW [0x20] */
+    x87t_exec_ok(&f, &m, 0xD9, 0x38, 0x20); /* FNSTCW [0x20] */
     cr_assert_eq(le16_get(m.b + 0x20), 0x037F);
     cr_assert_eq(f.tw, 0xFFFF);
     cr_assert_not(x87_error_pending(&f));
@@ -67,13 +55,13 @@ Test(x87_state, fdiv_bug_check_gives_zero)
     memcpy(m.b + 0x40, &x, 8);
     memcpy(m.b + 0x48, &y, 8);
     memset(m.b + 0x50, 0xEE, 4);
-    exec_ok(&f, &m, 0xDB, 0xE3, 0);    /* fninit */
-    exec_ok(&f, &m, 0xDD, 0x05, 0x40); /* fldl x */
-    exec_ok(&f, &m, 0xDC, 0x35, 0x48); /* fdivl y */
-    exec_ok(&f, &m, 0xDC, 0x0D, 0x48); /* fmull y */
-    exec_ok(&f, &m, 0xDD, 0x05, 0x40); /* fldl x */
-    exec_ok(&f, &m, 0xDE, 0xE9, 0);    /* fsubp */
-    exec_ok(&f, &m, 0xDB, 0x1D, 0x50); /* fistpl */
+    x87t_exec_ok(&f, &m, 0xDB, 0xE3, 0);    /* fninit */
+    x87t_exec_ok(&f, &m, 0xDD, 0x05, 0x40); /* fldl x */
+    x87t_exec_ok(&f, &m, 0xDC, 0x35, 0x48); /* fdivl y */
+    x87t_exec_ok(&f, &m, 0xDC, 0x0D, 0x48); /* fmull y */
+    x87t_exec_ok(&f, &m, 0xDD, 0x05, 0x40); /* fldl x */
+    x87t_exec_ok(&f, &m, 0xDE, 0xE9, 0);    /* fsubp */
+    x87t_exec_ok(&f, &m, 0xDB, 0x1D, 0x50); /* fistpl */
     cr_assert_eq(le32_get(m.b + 0x50), 0);
     cr_assert_eq(x87t_top(&f), 0);
     cr_assert_eq(f.tw, 0xFFFF);
@@ -85,18 +73,18 @@ Test(x87_state, push_uses_the_physical_register_below_top)
     TestMem m;
     tm_init(&m);
     x87_init(&f);
-    exec_ok(&f, &m, 0xD9, 0xE8, 0); /* FLD1 */
+    x87t_exec_ok(&f, &m, 0xD9, 0xE8, 0); /* FLD1 */
     cr_assert_eq(x87t_top(&f), 7);
     assert_f80(f80_get(f.st[7]), ONE);
-    cr_assert_eq(f.tw, 0x3FFF);     /* R7 valid */
-    exec_ok(&f, &m, 0xD9, 0xEE, 0); /* FLDZ */
+    cr_assert_eq(f.tw, 0x3FFF);          /* R7 valid */
+    x87t_exec_ok(&f, &m, 0xD9, 0xEE, 0); /* FLDZ */
     cr_assert_eq(x87t_top(&f), 6);
-    cr_assert_eq(f.tw, 0x1FFF);     /* R6 zero, R7 valid */
-    exec_ok(&f, &m, 0xDE, 0xC1, 0); /* FADDP: ST1 = 1 + 0, pop */
+    cr_assert_eq(f.tw, 0x1FFF);          /* R6 zero, R7 valid */
+    x87t_exec_ok(&f, &m, 0xDE, 0xC1, 0); /* FADDP: ST1 = 1 + 0, pop */
     cr_assert_eq(x87t_top(&f), 7);
     assert_f80(x87t_st(&f, 0), ONE);
-    exec_ok(&f, &m, 0xD9, 0xC0, 0); /* FLD ST0 */
-    exec_ok(&f, &m, 0xDE, 0xC1, 0); /* FADDP */
+    x87t_exec_ok(&f, &m, 0xD9, 0xC0, 0); /* FLD ST0 */
+    x87t_exec_ok(&f, &m, 0xDE, 0xC1, 0); /* FADDP */
     assert_f80(x87t_st(&f, 0), TWO);
 }
 
@@ -114,9 +102,9 @@ Test(x87_state, tag_word_classifies_register_contents)
     /* Physical R2..R5 hold ST0..ST3; R6, R7, R0, R1 empty. */
     cr_assert_eq(f.tw, 0xF000 | 2 << 10 | 2 << 8 | 1 << 6 | 0 << 4 | 0xF,
                  "tw %04x", f.tw);
-    exec_ok(&f, &m, 0xDD, 0xC2, 0); /* FFREE ST2 */
+    x87t_exec_ok(&f, &m, 0xDD, 0xC2, 0); /* FFREE ST2 */
     cr_assert_eq((f.tw >> 8) & 3, 3);
-    exec_ok(&f, &m, 0xD9, 0xF7, 0); /* FINCSTP: TOP moves, tags stay */
+    x87t_exec_ok(&f, &m, 0xD9, 0xF7, 0); /* FINCSTP: TOP moves, tags stay */
     cr_assert_eq(x87t_top(&f), 3);
     cr_assert_eq((f.tw >> 4) & 3, 0);
 }
@@ -128,16 +116,16 @@ Test(x87_state, stack_overflow_and_underflow_set_IE_SF_and_C1)
     tm_init(&m);
     x87_init(&f);
     for (int i = 0; i < 8; i++) {
-        exec_ok(&f, &m, 0xD9, 0xE8, 0); /* FLD1 */
+        x87t_exec_ok(&f, &m, 0xD9, 0xE8, 0); /* FLD1 */
     }
     cr_assert_eq(f.sw & (SW_IE | SW_SF), 0);
-    exec_ok(&f, &m, 0xD9, 0xEE, 0); /* FLDZ onto a full stack */
+    x87t_exec_ok(&f, &m, 0xD9, 0xEE, 0); /* FLDZ onto a full stack */
     cr_assert_eq(f.sw & (SW_IE | SW_SF | SW_C1), SW_IE | SW_SF | SW_C1);
     assert_f80(x87t_st(&f, 0), INDEFINITE); /* masked response */
     cr_assert_not(x87_error_pending(&f));
 
-    exec_ok(&f, &m, 0xDB, 0xE3, 0);
-    exec_ok(&f, &m, 0xD8, 0xC1, 0); /* FADD ST0, ST1 on an empty stack */
+    x87t_exec_ok(&f, &m, 0xDB, 0xE3, 0);
+    x87t_exec_ok(&f, &m, 0xD8, 0xC1, 0); /* FADD ST0, ST1 on an empty stack */
     cr_assert_eq(f.sw & (SW_IE | SW_SF | SW_C1), SW_IE | SW_SF);
 }
 
@@ -159,8 +147,8 @@ Test(x87_state, constants_round_as_the_control_word_says)
         TestMem m;
         tm_init(&m);
         x87_init(&f);
-        fldcw(&f, &m, cases[i].cw);
-        exec_ok(&f, &m, 0xD9, 0xEB, 0); /* FLDPI */
+        x87t_fldcw(&f, &m, cases[i].cw);
+        x87t_exec_ok(&f, &m, 0xD9, 0xEB, 0); /* FLDPI */
         assert_f80(x87t_st(&f, 0), (F80){cases[i].pi, 0x4000});
     }
 }
@@ -182,12 +170,12 @@ Test(x87_state, precision_control_rounds_to_24_and_53_bits)
         TestMem m;
         tm_init(&m);
         x87_init(&f);
-        fldcw(&f, &m, cases[i].cw);
+        x87t_fldcw(&f, &m, cases[i].cw);
         float three = 3.0f;
         memcpy(m.b + 0x40, &three, 4);
-        exec_ok(&f, &m, 0xD9, 0x05, 0x40); /* FLD m32 3 */
-        exec_ok(&f, &m, 0xD9, 0xE8, 0);    /* FLD1 */
-        exec_ok(&f, &m, 0xD8, 0xF1, 0);    /* FDIV ST0, ST1 */
+        x87t_exec_ok(&f, &m, 0xD9, 0x05, 0x40); /* FLD m32 3 */
+        x87t_exec_ok(&f, &m, 0xD9, 0xE8, 0);    /* FLD1 */
+        x87t_exec_ok(&f, &m, 0xD8, 0xF1, 0);    /* FDIV ST0, ST1 */
         assert_f80(x87t_st(&f, 0), (F80){cases[i].third, 0x3FFD});
         cr_assert(f.sw & SW_PE);
     }
@@ -335,7 +323,7 @@ Test(x87_env, fldenv_reloads_each_layout_it_stored)
          * stay), then load the image back. */
         m.b[0x200] = 0x7F;
         m.b[0x201] = 0x0C;
-        exec_ok(&f, &m, 0xDB, 0xE3, 0);
+        x87t_exec_ok(&f, &m, 0xDB, 0xE3, 0);
         cr_assert_eq(env_op(&f, &m, 0xD9, 0x20, 0x200, op16, real), X87_OK);
         cr_assert_eq(f.cw, 0x0C7F);
         cr_assert_eq(f.sw, sw);

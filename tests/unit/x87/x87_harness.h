@@ -43,6 +43,11 @@ X87Mem tm_ops(TestMem *m);
 X87Result x87t_exec(X87 *f, TestMem *m, uint8_t opcode, uint8_t modrm,
                     uint32_t ea);
 X87Result x87t_exec_insn(X87 *f, TestMem *m, const X87Insn *in);
+/* x87t_exec that must succeed (fails the test otherwise). */
+void x87t_exec_ok(X87 *f, TestMem *m, uint8_t opcode, uint8_t modrm,
+                  uint32_t ea);
+/* FLDCW cw, through memory at 0x10. */
+void x87t_fldcw(X87 *f, TestMem *m, uint16_t cw);
 /* FRSTOR / FNSAVE of a 108-byte 32-bit protected-mode image, via memory. */
 void x87t_load(X87 *f, TestMem *m, const uint8_t *img);
 void x87t_save(X87 *f, TestMem *m, uint8_t *img);
