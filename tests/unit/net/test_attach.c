@@ -26,7 +26,6 @@ static NetAttachEnv env;
 
 static void setup(void)
 {
-    int pid;
 
     ns_self = netns_isolate();
     cr_assert_geq(ns_self, 0, "needs root: network namespaces");
@@ -36,11 +35,8 @@ static void setup(void)
     g_autofree char *local = g_strdup_printf("%s/local", tmp);
     g_setenv("TULIPVM_MAC_DIR", macs, TRUE);
     g_setenv("TULIPVM_LOCAL_DIR", local, TRUE);
-    ns_peer = netns_peer(&pid);
+    ns_peer = netns_peer_veth();
     cr_assert_geq(ns_peer, 0);
-    cr_assert(
-        netns_sh("ip link add tvm0 type veth peer name tvm1 netns %d", pid));
-    netns_peer_release(pid);
     cr_assert(netns_sh("ip link set tvm0 up"));
     cr_assert(netns_sh_in(ns_peer, ns_self,
                           "ip addr add 198.18.4.2/24 dev tvm1 && "
