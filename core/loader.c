@@ -17,6 +17,7 @@
 #include <string.h>
 #include <lzma.h>
 #include <zlib.h>
+#include "emu/bytes.h"
 #include "emu/loader.h"
 #include "emu/log.h"
 
@@ -68,44 +69,10 @@
 #define MAX_VMLINUX       (512u << 20) /* sanity cap on the size trailer */
 #define MAX_PHDRS         64
 
-static uint16_t rd16(const uint8_t *p)
-{
-    return p[0] | p[1] << 8;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = v;
-    p[1] = v >> 8;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    wr16(p, v);
-    wr16(p + 2, v >> 16);
-}
-
 static void wr64(uint8_t *p, uint64_t v)
 {
-    wr32(p, v);
-    wr32(p + 4, v >> 32);
-}
-
-static bool load_fail(GError **errp, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static bool load_fail(GError **errp, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID, "kernel: %s", msg);
-    return false;
+    le32_put(p, v);
+    le32_put(p + 4, v >> 32);
 }
 
 typedef struct BzImage {
@@ -128,37 +95,42 @@ static bool is_elf(const uint8_t *k, size_t len)
 static bool bzimage_parse(const uint8_t *k, size_t len, BzImage *bz,
                           GError **errp)
 {
-    if (len < 0x270 || rd16(k + BP_BOOT_FLAG) != BOOT_FLAG ||
-        rd32(k + BP_HEADER) != HDR_MAGIC) {
-        return load_fail(errp, "not a bzImage (no boot flag 0xAA55 and "
-                               "\"HdrS\" header) and not an ELF vmlinux");
+    if (len < 0x270 || le16_get(k + BP_BOOT_FLAG) != BOOT_FLAG ||
+        le32_get(k + BP_HEADER) != HDR_MAGIC) {
+        return emu_error_invalid(errp, "kernel",
+                                 "not a bzImage (no boot flag 0xAA55 and "
+                                 "\"HdrS\" header) and not an ELF vmlinux");
     }
-    bz->version = rd16(k + BP_VERSION);
+    bz->version = le16_get(k + BP_VERSION);
     if (bz->version < 0x0208) {
-        return load_fail(errp,
-                         "boot protocol %u.%02u is too old (2.08 or later "
-                         "is needed for the payload fields)",
-                         bz->version >> 8, bz->version & 0xFF);
+        return emu_error_invalid(
+            errp, "kernel",
+            "boot protocol %u.%02u is too old (2.08 or later "
+            "is needed for the payload fields)",
+            bz->version >> 8, bz->version & 0xFF);
     }
     unsigned sects = k[BP_SETUP_SECTS] ? k[BP_SETUP_SECTS] : 4;
     bz->setup_len = (size_t)(sects + 1) * 512;
     bz->hdr_end = MIN((size_t)BP_HEADER + k[BP_JUMP + 1], 0x280);
-    bz->code32_start = rd32(k + BP_CODE32_START);
-    bz->initrd_addr_max = rd32(k + BP_INITRD_MAX);
-    bz->cmdline_size = bz->version >= 0x0206 ? rd32(k + BP_CMDLINE_SIZE) : 255;
-    bz->payload_off = bz->setup_len + rd32(k + BP_PAYLOAD_OFFSET);
-    bz->payload_len = rd32(k + BP_PAYLOAD_LENGTH);
-    bz->pref_address =
-        bz->version >= 0x020A ? rd32(k + BP_PREF_ADDRESS) : DEFAULT_KERNEL_AT;
-    bz->init_size = bz->version >= 0x020A ? rd32(k + BP_INIT_SIZE) : 0;
+    bz->code32_start = le32_get(k + BP_CODE32_START);
+    bz->initrd_addr_max = le32_get(k + BP_INITRD_MAX);
+    bz->cmdline_size =
+        bz->version >= 0x0206 ? le32_get(k + BP_CMDLINE_SIZE) : 255;
+    bz->payload_off = bz->setup_len + le32_get(k + BP_PAYLOAD_OFFSET);
+    bz->payload_len = le32_get(k + BP_PAYLOAD_LENGTH);
+    bz->pref_address = bz->version >= 0x020A ? le32_get(k + BP_PREF_ADDRESS)
+                                             : DEFAULT_KERNEL_AT;
+    bz->init_size = bz->version >= 0x020A ? le32_get(k + BP_INIT_SIZE) : 0;
     if (bz->setup_len >= len) {
-        return load_fail(errp, "setup (%zu bytes) is larger than the file",
-                         bz->setup_len);
+        return emu_error_invalid(errp, "kernel",
+                                 "setup (%zu bytes) is larger than the file",
+                                 bz->setup_len);
     }
     if (bz->payload_off > len || bz->payload_len > len - bz->payload_off ||
         bz->payload_len < 8) {
-        return load_fail(errp, "payload [0x%zx, +0x%zx) is outside the file",
-                         bz->payload_off, bz->payload_len);
+        return emu_error_invalid(errp, "kernel",
+                                 "payload [0x%zx, +0x%zx) is outside the file",
+                                 bz->payload_off, bz->payload_len);
     }
     return true;
 }
@@ -191,7 +163,7 @@ static uint8_t *decompress_xz(const uint8_t *in, size_t in_len, size_t out_size,
 {
     lzma_stream strm = LZMA_STREAM_INIT;
     if (lzma_stream_decoder(&strm, UINT64_MAX, 0) != LZMA_OK) {
-        load_fail(errp, "cannot start the XZ decoder");
+        emu_error_invalid(errp, "kernel", "cannot start the XZ decoder");
         return NULL;
     }
     uint8_t *out = g_malloc(out_size);
@@ -204,8 +176,9 @@ static uint8_t *decompress_xz(const uint8_t *in, size_t in_len, size_t out_size,
     *out_len = strm.total_out;
     lzma_end(&strm);
     if (r != LZMA_STREAM_END) {
-        load_fail(errp, "XZ payload does not decode (liblzma error %d%s)", r,
-                  strm.avail_out == 0 ? ", larger than its size trailer" : "");
+        emu_error_invalid(
+            errp, "kernel", "XZ payload does not decode (liblzma error %d%s)",
+            r, strm.avail_out == 0 ? ", larger than its size trailer" : "");
         g_free(out);
         return NULL;
     }
@@ -217,7 +190,7 @@ static uint8_t *decompress_gzip(const uint8_t *in, size_t in_len,
 {
     z_stream zs = {0};
     if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
-        load_fail(errp, "cannot start the gzip decoder");
+        emu_error_invalid(errp, "kernel", "cannot start the gzip decoder");
         return NULL;
     }
     uint8_t *out = g_malloc(out_size);
@@ -229,7 +202,8 @@ static uint8_t *decompress_gzip(const uint8_t *in, size_t in_len,
     *out_len = zs.total_out;
     inflateEnd(&zs);
     if (r != Z_STREAM_END) {
-        load_fail(errp, "gzip payload does not decode (zlib error %d)", r);
+        emu_error_invalid(errp, "kernel",
+                          "gzip payload does not decode (zlib error %d)", r);
         g_free(out);
         return NULL;
     }
@@ -245,9 +219,10 @@ uint8_t *linux_bzimage_extract(const uint8_t *kernel, size_t len,
     }
     const uint8_t *p = kernel + bz.payload_off;
     /* The build appends the decompressed size (le32) to every payload. */
-    size_t size = rd32(p + bz.payload_len - 4);
+    size_t size = le32_get(p + bz.payload_len - 4);
     if (size == 0 || size > MAX_VMLINUX) {
-        load_fail(errp, "payload size trailer %zu is implausible", size);
+        emu_error_invalid(errp, "kernel",
+                          "payload size trailer %zu is implausible", size);
         return NULL;
     }
     const char *method = payload_method(p, bz.payload_len);
@@ -259,10 +234,11 @@ uint8_t *linux_bzimage_extract(const uint8_t *kernel, size_t len,
     if (!strcmp(method, "gzip")) {
         return decompress_gzip(p, bz.payload_len, size, out_len, errp);
     }
-    load_fail(errp,
-              "%s-compressed payload: host decompression supports xz and "
-              "gzip (use guest decompression)",
-              method);
+    emu_error_invalid(
+        errp, "kernel",
+        "%s-compressed payload: host decompression supports xz and "
+        "gzip (use guest decompression)",
+        method);
     return NULL;
 }
 
@@ -270,10 +246,11 @@ static bool guest_write(MemMap *mem, uint64_t addr, const void *buf, size_t len,
                         const char *what, GError **errp)
 {
     if (!mem_dma_write(mem, addr, buf, len)) {
-        return load_fail(errp,
-                         "%s [0x%" G_GINT64_MODIFIER "x, +0x%zx) is not in "
-                         "guest RAM (%" G_GUINT64_FORMAT " MiB)",
-                         what, addr, len, mem_ram_size(mem) >> 20);
+        return emu_error_invalid(errp, "kernel",
+                                 "%s [0x%" G_GINT64_MODIFIER
+                                 "x, +0x%zx) is not in "
+                                 "guest RAM (%" G_GUINT64_FORMAT " MiB)",
+                                 what, addr, len, mem_ram_size(mem) >> 20);
     }
     return true;
 }
@@ -299,36 +276,39 @@ static bool load_elf(MemMap *mem, const uint8_t *elf, size_t len,
 {
     if (len < sizeof(Elf32_Ehdr) || !is_elf(elf, len) ||
         elf[EI_CLASS] != ELFCLASS32 || elf[EI_DATA] != ELFDATA2LSB) {
-        return load_fail(errp, "vmlinux is not a little-endian ELF32 file");
+        return emu_error_invalid(errp, "kernel",
+                                 "vmlinux is not a little-endian ELF32 file");
     }
-    if (rd16(elf + offsetof(Elf32_Ehdr, e_machine)) != EM_386 ||
-        rd16(elf + offsetof(Elf32_Ehdr, e_type)) != ET_EXEC) {
-        return load_fail(errp, "vmlinux is not an i386 executable");
+    if (le16_get(elf + offsetof(Elf32_Ehdr, e_machine)) != EM_386 ||
+        le16_get(elf + offsetof(Elf32_Ehdr, e_type)) != ET_EXEC) {
+        return emu_error_invalid(errp, "kernel",
+                                 "vmlinux is not an i386 executable");
     }
-    uint32_t e_entry = rd32(elf + offsetof(Elf32_Ehdr, e_entry));
-    uint32_t phoff = rd32(elf + offsetof(Elf32_Ehdr, e_phoff));
-    uint16_t phentsize = rd16(elf + offsetof(Elf32_Ehdr, e_phentsize));
-    uint16_t phnum = rd16(elf + offsetof(Elf32_Ehdr, e_phnum));
+    uint32_t e_entry = le32_get(elf + offsetof(Elf32_Ehdr, e_entry));
+    uint32_t phoff = le32_get(elf + offsetof(Elf32_Ehdr, e_phoff));
+    uint16_t phentsize = le16_get(elf + offsetof(Elf32_Ehdr, e_phentsize));
+    uint16_t phnum = le16_get(elf + offsetof(Elf32_Ehdr, e_phnum));
     if (phentsize < sizeof(Elf32_Phdr) || phnum == 0 || phnum > MAX_PHDRS ||
         phoff > len || (size_t)phnum * phentsize > len - phoff) {
-        return load_fail(errp, "vmlinux program headers are malformed");
+        return emu_error_invalid(errp, "kernel",
+                                 "vmlinux program headers are malformed");
     }
     bool entry_found = false;
     unsigned loads = 0;
     *end = 0;
     for (unsigned i = 0; i < phnum; i++) {
         const uint8_t *ph = elf + phoff + (size_t)i * phentsize;
-        if (rd32(ph + offsetof(Elf32_Phdr, p_type)) != PT_LOAD) {
+        if (le32_get(ph + offsetof(Elf32_Phdr, p_type)) != PT_LOAD) {
             continue;
         }
-        uint32_t off = rd32(ph + offsetof(Elf32_Phdr, p_offset));
-        uint32_t vaddr = rd32(ph + offsetof(Elf32_Phdr, p_vaddr));
-        uint32_t paddr = rd32(ph + offsetof(Elf32_Phdr, p_paddr));
-        uint32_t filesz = rd32(ph + offsetof(Elf32_Phdr, p_filesz));
-        uint32_t memsz = rd32(ph + offsetof(Elf32_Phdr, p_memsz));
+        uint32_t off = le32_get(ph + offsetof(Elf32_Phdr, p_offset));
+        uint32_t vaddr = le32_get(ph + offsetof(Elf32_Phdr, p_vaddr));
+        uint32_t paddr = le32_get(ph + offsetof(Elf32_Phdr, p_paddr));
+        uint32_t filesz = le32_get(ph + offsetof(Elf32_Phdr, p_filesz));
+        uint32_t memsz = le32_get(ph + offsetof(Elf32_Phdr, p_memsz));
         if (off > len || filesz > len - off || filesz > memsz) {
-            return load_fail(errp, "vmlinux segment %u lies outside the file",
-                             i);
+            return emu_error_invalid(
+                errp, "kernel", "vmlinux segment %u lies outside the file", i);
         }
         TRACE(TRACE_LOADER,
               "loader: PT_LOAD %u paddr 0x%x filesz 0x%x memsz 0x%x", i, paddr,
@@ -352,10 +332,12 @@ static bool load_elf(MemMap *mem, const uint8_t *elf, size_t len,
         loads++;
     }
     if (!loads) {
-        return load_fail(errp, "vmlinux has no loadable segment");
+        return emu_error_invalid(errp, "kernel",
+                                 "vmlinux has no loadable segment");
     }
     if (!entry_found) {
-        return load_fail(errp, "vmlinux entry 0x%x is in no segment", e_entry);
+        return emu_error_invalid(
+            errp, "kernel", "vmlinux entry 0x%x is in no segment", e_entry);
     }
     return true;
 }
@@ -366,7 +348,7 @@ static void add_e820(uint8_t *bp, unsigned *n, uint64_t addr, uint64_t size,
     uint8_t *e = bp + BP_E820_TABLE + *n * 20;
     wr64(e, addr);
     wr64(e + 8, size);
-    wr32(e + 16, type);
+    le32_put(e + 16, type);
     (*n)++;
 }
 
@@ -394,21 +376,23 @@ bool linux_load(MemMap *mem, const LinuxBootImage *img, CpuEntryState *entry,
     uint64_t kernel_end;
 
     if (ram_end <= 2 * ONE_MIB) {
-        return load_fail(errp,
-                         "guest RAM of %" G_GUINT64_FORMAT " KiB is too small",
-                         ram_end >> 10);
+        return emu_error_invalid(errp, "kernel",
+                                 "guest RAM of %" G_GUINT64_FORMAT
+                                 " KiB is too small",
+                                 ram_end >> 10);
     }
     if (is_elf(k, klen)) {
         if (img->guest_decompress) {
-            return load_fail(errp, "guest decompression needs a bzImage, "
-                                   "not an ELF vmlinux");
+            return emu_error_invalid(errp, "kernel",
+                                     "guest decompression needs a bzImage, "
+                                     "not an ELF vmlinux");
         }
         if (!load_elf(mem, k, klen, &eip, &kernel_end, errp)) {
             return false;
         }
-        wr16(bp + BP_BOOT_FLAG, BOOT_FLAG);
-        wr32(bp + BP_HEADER, HDR_MAGIC);
-        wr16(bp + BP_VERSION, 0x020F);
+        le16_put(bp + BP_BOOT_FLAG, BOOT_FLAG);
+        le32_put(bp + BP_HEADER, HDR_MAGIC);
+        le16_put(bp + BP_VERSION, 0x020F);
         bp[BP_LOADFLAGS] = LOADFLAGS_HIGH;
         initrd_max = 0x7FFFFFFF;
         cmdline_max = 2047;
@@ -425,8 +409,8 @@ bool linux_load(MemMap *mem, const LinuxBootImage *img, CpuEntryState *entry,
             size_t pm_len = klen - bz.setup_len;
             uint64_t need = bz.pref_address + bz.init_size;
             if (need > ram_end) {
-                return load_fail(
-                    errp,
+                return emu_error_invalid(
+                    errp, "kernel",
                     "in-guest decompression needs %" G_GUINT64_FORMAT
                     " MiB of RAM, the guest has %" G_GUINT64_FORMAT,
                     (guint64)((need + ONE_MIB - 1) >> 20),
@@ -452,10 +436,10 @@ bool linux_load(MemMap *mem, const LinuxBootImage *img, CpuEntryState *entry,
     const char *cmdline = img->cmdline ? img->cmdline : "";
     size_t clen = strlen(cmdline);
     if (clen > cmdline_max) {
-        return load_fail(errp,
-                         "command line of %zu characters exceeds the "
-                         "kernel's limit of %u",
-                         clen, cmdline_max);
+        return emu_error_invalid(errp, "kernel",
+                                 "command line of %zu characters exceeds the "
+                                 "kernel's limit of %u",
+                                 clen, cmdline_max);
     }
     if (!guest_write(mem, LOADER_CMDLINE_ADDR, cmdline, clen + 1,
                      "command line", errp)) {
@@ -468,26 +452,27 @@ bool linux_load(MemMap *mem, const LinuxBootImage *img, CpuEntryState *entry,
         uint64_t len = img->initrd_len;
         uint64_t addr = len <= top ? (top - len) & ~0xFFFull : 0;
         if (len > top || addr < kernel_end) {
-            return load_fail(errp,
-                             "initrd of %" G_GUINT64_FORMAT " bytes does not "
-                             "fit between the kernel end 0x%" G_GINT64_MODIFIER
-                             "x and 0x%" G_GINT64_MODIFIER "x",
-                             len, kernel_end, top);
+            return emu_error_invalid(
+                errp, "kernel",
+                "initrd of %" G_GUINT64_FORMAT " bytes does not "
+                "fit between the kernel end 0x%" G_GINT64_MODIFIER
+                "x and 0x%" G_GINT64_MODIFIER "x",
+                len, kernel_end, top);
         }
         if (!guest_write(mem, addr, img->initrd, len, "initrd", errp)) {
             return false;
         }
-        wr32(bp + BP_RAMDISK_IMAGE, addr);
-        wr32(bp + BP_RAMDISK_SIZE, len);
+        le32_put(bp + BP_RAMDISK_IMAGE, addr);
+        le32_put(bp + BP_RAMDISK_SIZE, len);
         TRACE(TRACE_LOADER, "loader: initrd at 0x%" G_GINT64_MODIFIER "x",
               addr);
     }
 
     bp[BP_TYPE_OF_LOADER] = LOADER_TYPE_OTHER;
-    wr32(bp + BP_CMD_LINE_PTR, LOADER_CMDLINE_ADDR);
-    wr32(bp + BP_HW_SUBARCH, 0);
+    le32_put(bp + BP_CMD_LINE_PTR, LOADER_CMDLINE_ADDR);
+    le32_put(bp + BP_HW_SUBARCH, 0);
     wr64(bp + BP_SETUP_DATA, 0);
-    wr32(bp + BP_ALT_MEM_K, MIN((ram_end - ONE_MIB) >> 10, 0xFFFFFFFFull));
+    le32_put(bp + BP_ALT_MEM_K, MIN((ram_end - ONE_MIB) >> 10, 0xFFFFFFFFull));
     unsigned n = 0;
     add_e820(bp, &n, 0, LOW_RAM_END, E820_RAM);
     add_e820(bp, &n, LOW_RAM_END, 0xA0000 - LOW_RAM_END, E820_RESERVED);

@@ -56,6 +56,16 @@ static struct {
 
 G_DEFINE_QUARK(emu - error - quark, emu_error)
 
+bool emu_error_invalid(GError **errp, const char *what, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID, "%s: %s", what, msg);
+    return false;
+}
+
 const char *trace_cat_name(TraceCat cat)
 {
     if ((unsigned)cat >= TRACE__COUNT) {

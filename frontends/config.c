@@ -172,17 +172,6 @@ void vm_config_defaults(VmConfig *c)
     }
 }
 
-static bool G_GNUC_PRINTF(2, 3)
-    config_error(GError **errp, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID, "config: %s", msg);
-    return false;
-}
-
 /* Adapter index from "adapterN", or -1. */
 static int config_adapter_group(const char *group)
 {
@@ -208,17 +197,18 @@ static bool config_load_adapter(GKeyFile *kf, const char *group,
 
     kind_name = g_key_file_get_string(kf, group, "attachment", NULL);
     if (kind_name && !attach_kind_from_name(kind_name, &a->attach.kind)) {
-        return config_error(errp,
-                            "[%s] attachment=%s: unknown (expected none, "
-                            "user, local, bridge, tap or vde)",
-                            group, kind_name);
+        return emu_error_invalid(errp, "config",
+                                 "[%s] attachment=%s: unknown (expected none, "
+                                 "user, local, bridge, tap or vde)",
+                                 group, kind_name);
     }
     const char *detail_key = file_detail_keys[a->attach.kind];
     for (unsigned i = 0; keys && keys[i]; i++) {
         const char *k = keys[i];
         g_autofree char *val = g_key_file_get_string(kf, group, k, NULL);
         if (!val) {
-            return config_error(errp, "[%s] %s: unreadable value", group, k);
+            return emu_error_invalid(errp, "config",
+                                     "[%s] %s: unreadable value", group, k);
         }
         if (!strcmp(k, "attachment")) {
             continue;
@@ -226,14 +216,15 @@ static bool config_load_adapter(GKeyFile *kf, const char *group,
         if (!strcmp(k, "segment") || !strcmp(k, "ifname") ||
             !strcmp(k, "sock")) {
             if (!detail_key || strcmp(k, detail_key)) {
-                return config_error(errp,
-                                    "[%s] %s= does not apply to "
-                                    "attachment=%s",
-                                    group, k,
-                                    vm_attach_kind_name(a->attach.kind));
+                return emu_error_invalid(errp, "config",
+                                         "[%s] %s= does not apply to "
+                                         "attachment=%s",
+                                         group, k,
+                                         vm_attach_kind_name(a->attach.kind));
             }
             if (!attach_check_detail(a->attach.kind, k, val, &err)) {
-                config_error(errp, "[%s] %s", group, err->message);
+                emu_error_invalid(errp, "config", "[%s] %s", group,
+                                  err->message);
                 g_error_free(err);
                 return false;
             }
@@ -242,7 +233,8 @@ static bool config_load_adapter(GKeyFile *kf, const char *group,
             if (!net_mac_parse(val, a->mac, &err)) {
                 /* net_mac_parse speaks of "-nic: mac=...": keep its reason. */
                 const char *why = strstr(err->message, "mac=");
-                config_error(errp, "[%s] %s", group, why ? why : err->message);
+                emu_error_invalid(errp, "config", "[%s] %s", group,
+                                  why ? why : err->message);
                 g_error_free(err);
                 return false;
             }
@@ -251,19 +243,22 @@ static bool config_load_adapter(GKeyFile *kf, const char *group,
             a->link = g_key_file_get_boolean(kf, group, k, &err);
             if (err) {
                 g_error_free(err);
-                return config_error(
-                    errp, "[%s] link=%s: expected true or false", group, val);
+                return emu_error_invalid(errp, "config",
+                                         "[%s] link=%s: expected true or false",
+                                         group, val);
             }
         } else if (!strcmp(k, "capture")) {
             if (strlen(val) >= sizeof(a->capture)) {
-                return config_error(errp, "[%s] capture: path too long", group);
+                return emu_error_invalid(errp, "config",
+                                         "[%s] capture: path too long", group);
             }
             g_strlcpy(a->capture, val, sizeof(a->capture));
         } else {
-            return config_error(errp,
-                                "[%s] unknown key '%s' (known: attachment, "
-                                "segment, ifname, sock, mac, link, capture)",
-                                group, k);
+            return emu_error_invalid(
+                errp, "config",
+                "[%s] unknown key '%s' (known: attachment, "
+                "segment, ifname, sock, mac, link, capture)",
+                group, k);
         }
     }
     if (a->attach.kind == VM_ATTACH_LOCAL && !a->attach.detail[0]) {
@@ -271,8 +266,9 @@ static bool config_load_adapter(GKeyFile *kf, const char *group,
                   sizeof(a->attach.detail));
     }
     if (detail_key && !a->attach.detail[0]) {
-        return config_error(errp, "[%s] attachment=%s needs %s=", group,
-                            vm_attach_kind_name(a->attach.kind), detail_key);
+        return emu_error_invalid(
+            errp, "config", "[%s] attachment=%s needs %s=", group,
+            vm_attach_kind_name(a->attach.kind), detail_key);
     }
     return true;
 }
@@ -284,16 +280,18 @@ static bool config_load_vm(GKeyFile *kf, VmConfig *c, GError **errp)
     for (unsigned i = 0; keys && keys[i]; i++) {
         g_autofree char *val = g_key_file_get_string(kf, "vm", keys[i], NULL);
         if (strcmp(keys[i], "adapters")) {
-            return config_error(errp, "[vm] unknown key '%s' (known: adapters)",
-                                keys[i]);
+            return emu_error_invalid(errp, "config",
+                                     "[vm] unknown key '%s' (known: adapters)",
+                                     keys[i]);
         }
         char *end = NULL;
         long n = val ? strtol(val, &end, 10) : 0;
         if (!val || !*val || *end || n < 1 || n > VM_MAX_ADAPTERS) {
-            return config_error(errp,
-                                "[vm] adapters=%s: expected a number from 1 "
-                                "to %d",
-                                val ? val : "", VM_MAX_ADAPTERS);
+            return emu_error_invalid(
+                errp, "config",
+                "[vm] adapters=%s: expected a number from 1 "
+                "to %d",
+                val ? val : "", VM_MAX_ADAPTERS);
         }
         c->adapters = (unsigned)n;
     }
@@ -314,10 +312,10 @@ static bool config_load_keyfile(VmConfig *c, GKeyFile *kf, GError **errp)
         } else if (idx >= 0) {
             ok = config_load_adapter(kf, groups[i], &c->adapter[idx], errp);
         } else {
-            return config_error(errp,
-                                "unknown section [%s] (known: [vm], "
-                                "[adapter0] to [adapter%d])",
-                                groups[i], VM_MAX_ADAPTERS - 1);
+            return emu_error_invalid(errp, "config",
+                                     "unknown section [%s] (known: [vm], "
+                                     "[adapter0] to [adapter%d])",
+                                     groups[i], VM_MAX_ADAPTERS - 1);
         }
         if (!ok) {
             return false;
@@ -336,7 +334,7 @@ bool vm_config_load_data(VmConfig *c, const char *data, GError **errp)
     vm_config_defaults(c);
     if (!g_key_file_load_from_data(kf, data, (gsize)-1, G_KEY_FILE_NONE,
                                    &err)) {
-        config_error(errp, "%s", err->message);
+        emu_error_invalid(errp, "config", "%s", err->message);
         g_error_free(err);
         return false;
     }

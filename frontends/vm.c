@@ -67,16 +67,6 @@ void machine_vm_add(MachineVm *m, NetAttachment *att, NetPort *nic,
     m->count++;
 }
 
-static bool machine_vm_check(MachineVm *m, unsigned idx, GError **errp)
-{
-    if (idx >= m->count) {
-        g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
-                    "adapter %u does not exist (the VM has %u)", idx, m->count);
-        return false;
-    }
-    return true;
-}
-
 static unsigned mvm_adapter_count(void *opaque)
 {
     MachineVm *m = opaque;
@@ -110,7 +100,7 @@ static bool mvm_set_cable(void *opaque, unsigned idx, bool on, GError **errp)
 {
     MachineVm *m = opaque;
 
-    if (!machine_vm_check(m, idx, errp)) {
+    if (!vm_adapter_exists(idx, m->count, errp)) {
         return false;
     }
     net_attachment_set_link(m->att[idx], on);
@@ -149,7 +139,7 @@ static bool mvm_reattach(void *opaque, unsigned idx, const char *spec,
     NetNicConfig nic;
     bool ok;
 
-    if (!machine_vm_check(m, idx, errp) ||
+    if (!vm_adapter_exists(idx, m->count, errp) ||
         !machine_vm_spec_is_live(spec, errp) ||
         !net_nic_config_parse(spec, &nic, errp)) {
         return false;
@@ -174,7 +164,7 @@ static bool mvm_capture_start(void *opaque, unsigned idx, const char *path,
 {
     MachineVm *m = opaque;
 
-    if (!machine_vm_check(m, idx, errp)) {
+    if (!vm_adapter_exists(idx, m->count, errp)) {
         return false;
     }
     if (!path || !path[0] || strlen(path) >= VM_CAPTURE_MAX) {

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <glib.h>
 #include "config.h"
+#include "emu/log.h"
 
 typedef struct VmAdapterInfo {
     VmAttachment attach;
@@ -50,6 +51,19 @@ typedef struct VmControl {
     const VmControlOps *ops;
     void *opaque;
 } VmControl;
+
+/* For implementations: whether adapter idx is one of count, with the
+ * error every VmControl gives otherwise. */
+static inline bool vm_adapter_exists(unsigned idx, unsigned count,
+                                     GError **errp)
+{
+    if (idx >= count) {
+        g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
+                    "adapter %u does not exist (the VM has %u)", idx, count);
+        return false;
+    }
+    return true;
+}
 
 static inline unsigned vm_adapter_count(const VmControl *vm)
 {

@@ -37,16 +37,6 @@ const char *net_backend_type_name(NetBackendType t)
     return (unsigned)t < G_N_ELEMENTS(type_names) ? type_names[t] : "?";
 }
 
-static bool G_GNUC_PRINTF(2, 3) opt_error(GError **errp, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID, "-nic: %s", msg);
-    return false;
-}
-
 static bool parse_on_off(const char *key, const char *val, bool *out,
                          GError **errp)
 {
@@ -55,7 +45,8 @@ static bool parse_on_off(const char *key, const char *val, bool *out,
     } else if (!strcmp(val, "off")) {
         *out = false;
     } else {
-        return opt_error(errp, "%s=%s: expected on or off", key, val);
+        return emu_error_invalid(errp, "-nic", "%s=%s: expected on or off", key,
+                                 val);
     }
     return true;
 }
@@ -70,8 +61,8 @@ static bool parse_port(const char *what, const char *s, uint16_t *out,
     v = strtoul(s, &end, 10);
     if (!*s || *end || errno || v < 1 || v > 65535 || s[0] == '-' ||
         s[0] == '+') {
-        return opt_error(errp, "hostfwd: %s '%s' is not a port (1-65535)", what,
-                         s);
+        return emu_error_invalid(
+            errp, "-nic", "hostfwd: %s '%s' is not a port (1-65535)", what, s);
     }
     *out = (uint16_t)v;
     return true;
@@ -84,33 +75,34 @@ bool net_mac_parse(const char *s, uint8_t mac[6], GError **errp)
     int n = 0;
 
     if (strlen(s) != 17) {
-        return opt_error(errp,
-                         "mac=%s: expected six hex bytes like "
-                         "00:03:ff:12:34:56",
-                         s);
+        return emu_error_invalid(errp, "-nic",
+                                 "mac=%s: expected six hex bytes like "
+                                 "00:03:ff:12:34:56",
+                                 s);
     }
     sep = s[2];
     for (int i = 0; i < 6; i++) {
         const char *p = s + i * 3;
         if (!g_ascii_isxdigit(p[0]) || !g_ascii_isxdigit(p[1]) ||
             (i < 5 && p[2] != sep) || (sep != ':' && sep != '-')) {
-            return opt_error(errp,
-                             "mac=%s: expected six hex bytes like "
-                             "00:03:ff:12:34:56",
-                             s);
+            return emu_error_invalid(errp, "-nic",
+                                     "mac=%s: expected six hex bytes like "
+                                     "00:03:ff:12:34:56",
+                                     s);
         }
         v[i] = (unsigned)(g_ascii_xdigit_value(p[0]) << 4 |
                           g_ascii_xdigit_value(p[1]));
         n |= (int)v[i];
     }
     if (v[0] & 1) {
-        return opt_error(errp,
-                         "mac=%s: a multicast address cannot be an "
-                         "adapter's address",
-                         s);
+        return emu_error_invalid(errp, "-nic",
+                                 "mac=%s: a multicast address cannot be an "
+                                 "adapter's address",
+                                 s);
     }
     if (!n) {
-        return opt_error(errp, "mac=%s: the all-zero address is invalid", s);
+        return emu_error_invalid(errp, "-nic",
+                                 "mac=%s: the all-zero address is invalid", s);
     }
     for (int i = 0; i < 6; i++) {
         mac[i] = (uint8_t)v[i];
@@ -122,8 +114,8 @@ static bool parse_ipv4(const char *what, const char *s, struct in_addr *out,
                        GError **errp)
 {
     if (inet_pton(AF_INET, s, out) != 1) {
-        return opt_error(errp, "hostfwd: %s '%s' is not an IPv4 address", what,
-                         s);
+        return emu_error_invalid(
+            errp, "-nic", "hostfwd: %s '%s' is not an IPv4 address", what, s);
     }
     return true;
 }
@@ -138,10 +130,10 @@ static bool parse_addr_port(const char *what, const char *s,
     g_autofree char *pmsg = g_strdup_printf("%s port", what);
 
     if (!colon) {
-        return opt_error(errp,
-                         "hostfwd: %s part '%s' must be "
-                         "[ADDRESS]:PORT",
-                         what, s);
+        return emu_error_invalid(errp, "-nic",
+                                 "hostfwd: %s part '%s' must be "
+                                 "[ADDRESS]:PORT",
+                                 what, s);
     }
     host = g_strndup(s, (gsize)(colon - s));
     if (*host && !parse_ipv4(msg, host, addr, errp)) {
@@ -164,18 +156,18 @@ bool net_hostfwd_parse(const char *s, NetHostFwd *fwd, GError **errp)
         fwd->udp = true;
         rest = s + 4;
     } else {
-        return opt_error(errp,
-                         "hostfwd=%s: must start with tcp: or udp: "
-                         "(tcp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:"
-                         "GUESTPORT)",
-                         s);
+        return emu_error_invalid(errp, "-nic",
+                                 "hostfwd=%s: must start with tcp: or udp: "
+                                 "(tcp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:"
+                                 "GUESTPORT)",
+                                 s);
     }
     dash = strchr(rest, '-');
     if (!dash) {
-        return opt_error(errp,
-                         "hostfwd=%s: missing '-' between the host "
-                         "and guest parts",
-                         s);
+        return emu_error_invalid(errp, "-nic",
+                                 "hostfwd=%s: missing '-' between the host "
+                                 "and guest parts",
+                                 s);
     }
     hostpart = g_strndup(rest, (gsize)(dash - rest));
     if (!parse_addr_port("host", hostpart, &fwd->host_addr, &fwd->host_port,
@@ -200,10 +192,10 @@ static bool opt_model(NetNicConfig *cfg, const char *key, const char *val,
     (void)key;
     /* The adapter models tulipvm emulates (devices/tulip, TulipModel). */
     if (strcmp(val, "dc21140") && strcmp(val, "dc21140-gpr")) {
-        return opt_error(errp,
-                         "model=%s: unknown NIC model (available: "
-                         "dc21140, dc21140-gpr)",
-                         val);
+        return emu_error_invalid(errp, "-nic",
+                                 "model=%s: unknown NIC model (available: "
+                                 "dc21140, dc21140-gpr)",
+                                 val);
     }
     g_strlcpy(cfg->model, val, sizeof(cfg->model));
     return true;
@@ -219,7 +211,8 @@ static bool opt_capture(NetNicConfig *cfg, const char *key, const char *val,
                         GError **errp)
 {
     if (!*val) {
-        return opt_error(errp, "%s=: a file name is required", key);
+        return emu_error_invalid(errp, "-nic", "%s=: a file name is required",
+                                 key);
     }
     cfg->capture = g_strdup(val);
     return true;
@@ -248,8 +241,9 @@ static bool opt_rate(NetNicConfig *cfg, const char *key, const char *val,
     }
     if (end == val || *end || errno || !v || v > 10000000000ull / mult ||
         val[0] == '-') {
-        return opt_error(errp, "%s=%s: expected a bit rate like 10M or 100M",
-                         key, val);
+        return emu_error_invalid(errp, "-nic",
+                                 "%s=%s: expected a bit rate like 10M or 100M",
+                                 key, val);
     }
     cfg->rate_bps = v * mult;
     return true;
@@ -259,8 +253,9 @@ static bool opt_promisc(NetNicConfig *cfg, const char *key, const char *val,
                         GError **errp)
 {
     if (!net_promisc_policy_parse(val, &cfg->promisc)) {
-        return opt_error(errp, "%s=%s: expected deny, allow-vms or allow-all",
-                         key, val);
+        return emu_error_invalid(errp, "-nic",
+                                 "%s=%s: expected deny, allow-vms or allow-all",
+                                 key, val);
     }
     return true;
 }
@@ -273,7 +268,8 @@ static bool opt_macspoof(NetNicConfig *cfg, const char *key, const char *val,
     } else if (!strcmp(val, "deny")) {
         cfg->allow_spoof = false;
     } else {
-        return opt_error(errp, "%s=%s: expected deny or allow", key, val);
+        return emu_error_invalid(errp, "-nic", "%s=%s: expected deny or allow",
+                                 key, val);
     }
     return true;
 }
@@ -283,8 +279,9 @@ static bool opt_hostfwd(NetNicConfig *cfg, const char *key, const char *val,
 {
     (void)key;
     if (cfg->n_hostfwd >= NET_MAX_HOSTFWD) {
-        return opt_error(errp, "hostfwd: at most %d forwards per adapter",
-                         NET_MAX_HOSTFWD);
+        return emu_error_invalid(errp, "-nic",
+                                 "hostfwd: at most %d forwards per adapter",
+                                 NET_MAX_HOSTFWD);
     }
     if (!net_hostfwd_parse(val, &cfg->hostfwd[cfg->n_hostfwd], errp)) {
         return false;
@@ -317,11 +314,11 @@ static bool opt_net(NetNicConfig *cfg, const char *key, const char *val,
 {
     if (cfg->type == NET_BACKEND_LOCAL) {
         if (!*val || strlen(val) > 64 || strchr(val, '/') || val[0] == '.') {
-            return opt_error(errp,
-                             "%s=%s: a segment name is 1-64 "
-                             "characters without '/' or a leading "
-                             "'.'",
-                             key, val);
+            return emu_error_invalid(errp, "-nic",
+                                     "%s=%s: a segment name is 1-64 "
+                                     "characters without '/' or a leading "
+                                     "'.'",
+                                     key, val);
         }
         g_free(cfg->segment);
         cfg->segment = g_strdup(val);
@@ -333,33 +330,34 @@ static bool opt_net(NetNicConfig *cfg, const char *key, const char *val,
     unsigned long bits;
 
     if (!slash) {
-        return opt_error(errp,
-                         "%s=%s: expected A.B.C.D/N, e.g. "
-                         "10.0.2.0/24",
-                         key, val);
+        return emu_error_invalid(errp, "-nic",
+                                 "%s=%s: expected A.B.C.D/N, e.g. "
+                                 "10.0.2.0/24",
+                                 key, val);
     }
     addr = g_strndup(val, (gsize)(slash - val));
     errno = 0;
     bits = strtoul(slash + 1, &end, 10);
     if (inet_pton(AF_INET, addr, &cfg->net_addr) != 1 || !slash[1] || *end ||
         errno) {
-        return opt_error(errp,
-                         "%s=%s: expected A.B.C.D/N, e.g. "
-                         "10.0.2.0/24",
-                         key, val);
+        return emu_error_invalid(errp, "-nic",
+                                 "%s=%s: expected A.B.C.D/N, e.g. "
+                                 "10.0.2.0/24",
+                                 key, val);
     }
     /* slirp needs room for its host, DNS and 16 leases from .15 on. */
     if (bits < 8 || bits > 27) {
-        return opt_error(errp, "%s=%s: prefix length must be 8 to 27", key,
-                         val);
+        return emu_error_invalid(
+            errp, "-nic", "%s=%s: prefix length must be 8 to 27", key, val);
     }
     cfg->net_mask.s_addr = htonl(~0u << (32 - bits));
     if (cfg->net_addr.s_addr & ~cfg->net_mask.s_addr) {
-        return opt_error(errp, "%s=%s: host bits set; the network is %s/%lu",
-                         key, val,
-                         inet_ntoa((struct in_addr){cfg->net_addr.s_addr &
-                                                    cfg->net_mask.s_addr}),
-                         bits);
+        return emu_error_invalid(
+            errp, "-nic", "%s=%s: host bits set; the network is %s/%lu", key,
+            val,
+            inet_ntoa(
+                (struct in_addr){cfg->net_addr.s_addr & cfg->net_mask.s_addr}),
+            bits);
     }
     cfg->has_net = true;
     return true;
@@ -369,7 +367,7 @@ static bool opt_string(char **dst, const char *key, const char *val,
                        GError **errp)
 {
     if (!*val) {
-        return opt_error(errp, "%s=: a value is required", key);
+        return emu_error_invalid(errp, "-nic", "%s=: a value is required", key);
     }
     g_free(*dst);
     *dst = g_strdup(val);
@@ -380,7 +378,8 @@ static bool opt_ifname(NetNicConfig *cfg, const char *key, const char *val,
                        GError **errp)
 {
     if (strlen(val) >= 16 || strchr(val, '/') || strchr(val, ' ')) {
-        return opt_error(errp, "%s=%s: not a valid interface name", key, val);
+        return emu_error_invalid(errp, "-nic",
+                                 "%s=%s: not a valid interface name", key, val);
     }
     return opt_string(&cfg->ifname, key, val, errp);
 }
@@ -451,10 +450,10 @@ static bool nic_config_parse(const char *spec, NetNicConfig *cfg, GError **errp)
         }
     }
     if (t == G_N_ELEMENTS(type_names)) {
-        return opt_error(errp,
-                         "unknown type '%s' (expected user, local, "
-                         "bridge, tap, vde or none)",
-                         type);
+        return emu_error_invalid(errp, "-nic",
+                                 "unknown type '%s' (expected user, local, "
+                                 "bridge, tap, vde or none)",
+                                 type);
     }
     cfg->type = (NetBackendType)t;
     for (unsigned i = 1; i < parts->len; i++) {
@@ -465,11 +464,12 @@ static bool nic_config_parse(const char *spec, NetNicConfig *cfg, GError **errp)
         unsigned k;
 
         if (!*item) {
-            return opt_error(errp, "empty option in '%s'", spec);
+            return emu_error_invalid(errp, "-nic", "empty option in '%s'",
+                                     spec);
         }
         if (!eq) {
-            return opt_error(errp, "option '%s' needs a value (%s=...)", item,
-                             item);
+            return emu_error_invalid(
+                errp, "-nic", "option '%s' needs a value (%s=...)", item, item);
         }
         key = g_strndup(item, (gsize)(eq - item));
         for (k = 0; k < G_N_ELEMENTS(nic_opts); k++) {
@@ -479,14 +479,16 @@ static bool nic_config_parse(const char *spec, NetNicConfig *cfg, GError **errp)
             }
         }
         if (!d) {
-            return opt_error(errp, "unknown option '%s'", key);
+            return emu_error_invalid(errp, "-nic", "unknown option '%s'", key);
         }
         if (!(d->types & T(t))) {
-            return opt_error(errp, "option '%s' does not apply to type %s", key,
-                             type);
+            return emu_error_invalid(errp, "-nic",
+                                     "option '%s' does not apply to type %s",
+                                     key, type);
         }
         if (!d->repeatable && (seen & (1u << k))) {
-            return opt_error(errp, "option '%s' given twice", key);
+            return emu_error_invalid(errp, "-nic", "option '%s' given twice",
+                                     key);
         }
         seen |= 1u << k;
         if (!d->parse(cfg, key, eq + 1, errp)) {
@@ -494,10 +496,11 @@ static bool nic_config_parse(const char *spec, NetNicConfig *cfg, GError **errp)
         }
     }
     if ((t == NET_BACKEND_BRIDGE || t == NET_BACKEND_TAP) && !cfg->ifname) {
-        return opt_error(errp, "type %s needs ifname=IFACE", type);
+        return emu_error_invalid(errp, "-nic", "type %s needs ifname=IFACE",
+                                 type);
     }
     if (t == NET_BACKEND_VDE && !cfg->sock) {
-        return opt_error(errp, "type vde needs sock=URL");
+        return emu_error_invalid(errp, "-nic", "type vde needs sock=URL");
     }
     if (t == NET_BACKEND_LOCAL && !cfg->segment) {
         cfg->segment = g_strdup("default");

@@ -218,6 +218,34 @@ static inline void cc_set(Cpu *c, unsigned op, unsigned size, uint32_t res,
     c->cc_src2 = s2;
 }
 
+/* The six arithmetic flags for a result of size bytes (higher bits are
+ * ignored): ZF, SF and PF from the result, CF, OF and AF as given. */
+static inline uint32_t cpu_flags_of_result(unsigned size, uint32_t res, bool cf,
+                                           bool of, bool af)
+{
+    uint32_t f = 0;
+    res &= size == 4 ? 0xFFFFFFFFu : (1u << (size * 8)) - 1;
+    if (cf) {
+        f |= CPU_FLAG_CF;
+    }
+    if (of) {
+        f |= CPU_FLAG_OF;
+    }
+    if (af) {
+        f |= CPU_FLAG_AF;
+    }
+    if (res == 0) {
+        f |= CPU_FLAG_ZF;
+    }
+    if (res & (1u << (size * 8 - 1))) {
+        f |= CPU_FLAG_SF;
+    }
+    if (!__builtin_parity(res & 0xFF)) {
+        f |= CPU_FLAG_PF;
+    }
+    return f;
+}
+
 /* Materialise the arithmetic flags into eflags. */
 static inline void cpu_flags_flush(Cpu *c)
 {

@@ -59,14 +59,7 @@ static unsigned op_imm_len(unsigned op, unsigned reg, bool op32, bool ad32)
     case 0xCD:
     case 0xD4:
     case 0xD5:
-    case 0xE0:
-    case 0xE1:
-    case 0xE2:
-    case 0xE3:
-    case 0xE4:
-    case 0xE5:
-    case 0xE6:
-    case 0xE7:
+    case 0xE0 ... 0xE7:
     case 0xEB:
         return 1;
     case 0x68:
@@ -80,10 +73,7 @@ static unsigned op_imm_len(unsigned op, unsigned reg, bool op32, bool ad32)
     case 0x9A:
     case 0xEA:
         return osz + 2;
-    case 0xA0:
-    case 0xA1:
-    case 0xA2:
-    case 0xA3:
+    case 0xA0 ... 0xA3:
         return ad32 ? 4 : 2;
     case 0xC2:
     case 0xCA:
@@ -314,14 +304,7 @@ void cpu_select_fast(DInsn *di)
             di->fast = FAST_LEA;
         }
         break;
-    case 0xB8:
-    case 0xB9:
-    case 0xBA:
-    case 0xBB:
-    case 0xBC:
-    case 0xBD:
-    case 0xBE:
-    case 0xBF:
+    case 0xB8 ... 0xBF:
         di->fast = FAST_MOV_R_IMM;
         break;
     case 0xC7:
@@ -329,24 +312,10 @@ void cpu_select_fast(DInsn *di)
             di->fast = FAST_MOV_RM_IMM;
         }
         break;
-    case 0x50:
-    case 0x51:
-    case 0x52:
-    case 0x53:
-    case 0x54:
-    case 0x55:
-    case 0x56:
-    case 0x57:
+    case 0x50 ... 0x57:
         di->fast = FAST_PUSH_R;
         break;
-    case 0x58:
-    case 0x59:
-    case 0x5A:
-    case 0x5B:
-    case 0x5C:
-    case 0x5D:
-    case 0x5E:
-    case 0x5F:
+    case 0x58 ... 0x5F:
         di->fast = FAST_POP_R;
         break;
     case 0x68:
@@ -357,24 +326,10 @@ void cpu_select_fast(DInsn *di)
         di->disp = (uint32_t)(int8_t)di->imm[0];
         di->fast = FAST_PUSH_IMM;
         break;
-    case 0x40:
-    case 0x41:
-    case 0x42:
-    case 0x43:
-    case 0x44:
-    case 0x45:
-    case 0x46:
-    case 0x47:
+    case 0x40 ... 0x47:
         di->fast = FAST_INC_R;
         break;
-    case 0x48:
-    case 0x49:
-    case 0x4A:
-    case 0x4B:
-    case 0x4C:
-    case 0x4D:
-    case 0x4E:
-    case 0x4F:
+    case 0x48 ... 0x4F:
         di->fast = FAST_DEC_R;
         break;
     case 0xEB:

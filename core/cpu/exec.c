@@ -169,27 +169,7 @@ static void flags_set(Cpu *c, uint32_t set, uint32_t mask)
 static void flags_result(Cpu *c, unsigned size, uint32_t res, bool cf, bool of,
                          bool af)
 {
-    uint32_t f = 0;
-    res &= szmask(size);
-    if (cf) {
-        f |= CPU_FLAG_CF;
-    }
-    if (of) {
-        f |= CPU_FLAG_OF;
-    }
-    if (af) {
-        f |= CPU_FLAG_AF;
-    }
-    if (res == 0) {
-        f |= CPU_FLAG_ZF;
-    }
-    if (res & (1u << (size * 8 - 1))) {
-        f |= CPU_FLAG_SF;
-    }
-    if (!__builtin_parity(res & 0xFF)) {
-        f |= CPU_FLAG_PF;
-    }
-    flags_set(c, f, FLAGS_ARITH);
+    flags_set(c, cpu_flags_of_result(size, res, cf, of, af), FLAGS_ARITH);
 }
 
 /* Conditions without materialising flags for the usual producers. */
@@ -329,7 +309,8 @@ static void alu_rm(Cpu *c, Dec *d, unsigned op, unsigned size, uint32_t b)
     }
 }
 
-static void incdec(Cpu *c, unsigned size, uint32_t a, bool dec, uint32_t *r)
+static inline void incdec(Cpu *c, unsigned size, uint32_t a, bool dec,
+                          uint32_t *r)
 {
     bool cf = cf_fast(c);
     *r = dec ? a - 1 : a + 1;
@@ -470,6 +451,14 @@ static uint32_t shld(Cpu *c, unsigned size, uint32_t dst, uint32_t src,
 }
 
 /* ---- control transfer ---- */
+
+static inline void leave(Cpu *c, unsigned osz)
+{
+    uint32_t bp = c->stack32 ? c->g.r[CPU_EBP] : c->g.r16[CPU_EBP * 2];
+    uint32_t v = mem_rd(c, CPU_SS, bp, osz);
+    sp_set(c, bp + osz);
+    reg_wr(c, osz, CPU_EBP, v);
+}
 
 static inline void jump(Cpu *c, Dec *d, uint32_t target)
 {
@@ -1037,43 +1026,14 @@ static void exec_insn(Cpu *c, const DInsn *di)
     case 0x3F:
         bcd_op(c, b);
         break;
-    case 0x40:
-    case 0x41:
-    case 0x42:
-    case 0x43:
-    case 0x44:
-    case 0x45:
-    case 0x46:
-    case 0x47:
-    case 0x48:
-    case 0x49:
-    case 0x4A:
-    case 0x4B:
-    case 0x4C:
-    case 0x4D:
-    case 0x4E:
-    case 0x4F:
+    case 0x40 ... 0x4F:
         incdec(c, osz, reg_rd(c, osz, b & 7), b & 8, &t);
         reg_wr(c, osz, b & 7, t);
         break;
-    case 0x50:
-    case 0x51:
-    case 0x52:
-    case 0x53:
-    case 0x54:
-    case 0x55:
-    case 0x56:
-    case 0x57:
+    case 0x50 ... 0x57:
         push(c, reg_rd(c, osz, b & 7), osz);
         break;
-    case 0x58:
-    case 0x59:
-    case 0x5A:
-    case 0x5B:
-    case 0x5C:
-    case 0x5D:
-    case 0x5E:
-    case 0x5F:
+    case 0x58 ... 0x5F:
         v = pop(c, osz);
         reg_wr(c, osz, b & 7, v);
         break;
@@ -1140,47 +1100,18 @@ static void exec_insn(Cpu *c, const DInsn *di)
         t = b == 0x69 ? iimm(&d, osz) : (uint32_t)(int8_t)ifetch8(&d);
         reg_wr(c, osz, d.reg, imul3(c, osz, v, t));
         break;
-    case 0x6C:
-    case 0x6D:
-    case 0x6E:
-    case 0x6F:
-    case 0xA4:
-    case 0xA5:
-    case 0xA6:
-    case 0xA7:
-    case 0xAA:
-    case 0xAB:
-    case 0xAC:
-    case 0xAD:
-    case 0xAE:
-    case 0xAF:
+    case 0x6C ... 0x6F:
+    case 0xA4 ... 0xA7:
+    case 0xAA ... 0xAF:
         string_op(c, &d, b);
         break;
-    case 0x70:
-    case 0x71:
-    case 0x72:
-    case 0x73:
-    case 0x74:
-    case 0x75:
-    case 0x76:
-    case 0x77:
-    case 0x78:
-    case 0x79:
-    case 0x7A:
-    case 0x7B:
-    case 0x7C:
-    case 0x7D:
-    case 0x7E:
-    case 0x7F:
+    case 0x70 ... 0x7F:
         v = (uint32_t)(int8_t)ifetch8(&d);
         if (cond_fast(c, b & 15)) {
             jump(c, &d, c->next_eip + v);
         }
         break;
-    case 0x80:
-    case 0x81:
-    case 0x82:
-    case 0x83:
+    case 0x80 ... 0x83:
         size = (b & 1) ? osz : 1;
         v = b == 0x83 ? (uint32_t)(int8_t)ifetch8(&d) : iimm(&d, size);
         alu_rm(c, &d, d.reg, size, v);
@@ -1244,13 +1175,7 @@ static void exec_insn(Cpu *c, const DInsn *di)
         break;
     case 0x90:
         break;
-    case 0x91:
-    case 0x92:
-    case 0x93:
-    case 0x94:
-    case 0x95:
-    case 0x96:
-    case 0x97:
+    case 0x91 ... 0x97:
         v = reg_rd(c, osz, b & 7);
         reg_wr(c, osz, b & 7, reg_rd(c, osz, CPU_EAX));
         reg_wr(c, osz, CPU_EAX, v);
@@ -1310,9 +1235,7 @@ static void exec_insn(Cpu *c, const DInsn *di)
     case 0x9F:
         c->g.r8[1] = (uint8_t)(cpu_read_eflags(c) & 0xD7) | 2;
         break;
-    case 0xA0:
-    case 0xA1:
-    case 0xA2:
+    case 0xA0 ... 0xA2:
     case 0xA3: {
         size = (b & 1) ? osz : 1;
         uint32_t off = d.ad32 ? ifetch32(&d) : ifetch16(&d);
@@ -1329,24 +1252,10 @@ static void exec_insn(Cpu *c, const DInsn *di)
         size = (b & 1) ? osz : 1;
         alu(c, 4, size, reg_rd(c, size, CPU_EAX), iimm(&d, size));
         break;
-    case 0xB0:
-    case 0xB1:
-    case 0xB2:
-    case 0xB3:
-    case 0xB4:
-    case 0xB5:
-    case 0xB6:
-    case 0xB7:
+    case 0xB0 ... 0xB7:
         reg_wr(c, 1, b & 7, ifetch8(&d));
         break;
-    case 0xB8:
-    case 0xB9:
-    case 0xBA:
-    case 0xBB:
-    case 0xBC:
-    case 0xBD:
-    case 0xBE:
-    case 0xBF:
+    case 0xB8 ... 0xBF:
         reg_wr(c, osz, b & 7, iimm(&d, osz));
         break;
     case 0xC0:
@@ -1417,13 +1326,9 @@ static void exec_insn(Cpu *c, const DInsn *di)
         sp_set(c, sp);
         break;
     }
-    case 0xC9: { /* LEAVE */
-        uint32_t bp = c->stack32 ? c->g.r[CPU_EBP] : c->g.r16[CPU_EBP * 2];
-        v = mem_rd(c, CPU_SS, bp, osz);
-        sp_set(c, bp + osz);
-        reg_wr(c, osz, CPU_EBP, v);
+    case 0xC9:
+        leave(c, osz);
         break;
-    }
     case 0xCA:
     case 0xCB:
         cpu_far_ret(c, d.op32, b == 0xCA ? ifetch16(&d) : 0);
@@ -1474,14 +1379,7 @@ static void exec_insn(Cpu *c, const DInsn *di)
         c->g.r8[0] = mem_rd(c, d.seg >= 0 ? d.seg : CPU_DS, off, 1);
         break;
     }
-    case 0xD8:
-    case 0xD9:
-    case 0xDA:
-    case 0xDB:
-    case 0xDC:
-    case 0xDD:
-    case 0xDE:
-    case 0xDF:
+    case 0xD8 ... 0xDF:
         cpu_fpu_exec(c, b, di->modrm, d.ea, d.mod == 3 ? CPU_DS : d.eseg,
                      !d.op32);
         break;
@@ -1832,13 +1730,7 @@ static void exec_0f(Cpu *c, Dec *d)
         need_cpl0(c);
         break;
     case 0x0D: /* prefetch hints */
-    case 0x18:
-    case 0x19:
-    case 0x1A:
-    case 0x1B:
-    case 0x1C:
-    case 0x1D:
-    case 0x1E:
+    case 0x18 ... 0x1E:
     case 0x1F: /* NOPL */
         break;
     case 0x20:
@@ -1884,64 +1776,19 @@ static void exec_0f(Cpu *c, Dec *d)
     case 0x32:
         cpu_rdmsr(c);
         break;
-    case 0x40:
-    case 0x41:
-    case 0x42:
-    case 0x43:
-    case 0x44:
-    case 0x45:
-    case 0x46:
-    case 0x47:
-    case 0x48:
-    case 0x49:
-    case 0x4A:
-    case 0x4B:
-    case 0x4C:
-    case 0x4D:
-    case 0x4E:
-    case 0x4F:
+    case 0x40 ... 0x4F:
         v = rm_rd(c, d, osz);
         if (cond_fast(c, b & 15)) {
             reg_wr(c, osz, d->reg, v);
         }
         break;
-    case 0x80:
-    case 0x81:
-    case 0x82:
-    case 0x83:
-    case 0x84:
-    case 0x85:
-    case 0x86:
-    case 0x87:
-    case 0x88:
-    case 0x89:
-    case 0x8A:
-    case 0x8B:
-    case 0x8C:
-    case 0x8D:
-    case 0x8E:
-    case 0x8F:
+    case 0x80 ... 0x8F:
         v = d->op32 ? ifetch32(d) : (uint32_t)(int16_t)ifetch16(d);
         if (cond_fast(c, b & 15)) {
             jump(c, d, c->next_eip + v);
         }
         break;
-    case 0x90:
-    case 0x91:
-    case 0x92:
-    case 0x93:
-    case 0x94:
-    case 0x95:
-    case 0x96:
-    case 0x97:
-    case 0x98:
-    case 0x99:
-    case 0x9A:
-    case 0x9B:
-    case 0x9C:
-    case 0x9D:
-    case 0x9E:
-    case 0x9F:
+    case 0x90 ... 0x9F:
         rm_wr(c, d, 1, cond_fast(c, b & 15));
         break;
     case 0xA0:
@@ -2068,14 +1915,7 @@ static void exec_0f(Cpu *c, Dec *d)
         }
         break;
     }
-    case 0xC8:
-    case 0xC9:
-    case 0xCA:
-    case 0xCB:
-    case 0xCC:
-    case 0xCD:
-    case 0xCE:
-    case 0xCF:
+    case 0xC8 ... 0xCF:
         if (d->op32) {
             c->g.r[b & 7] = __builtin_bswap32(c->g.r[b & 7]);
         } else {
@@ -2107,6 +1947,23 @@ static inline void rm32_wr(Cpu *c, const DInsn *di, uint32_t v)
         mem_wr(c, di->eseg, ea_calc(c, di), v, 4);
     } else {
         c->g.r[di->modrm & 7] = v;
+    }
+}
+
+static inline uint32_t rm8_rd(Cpu *c, const DInsn *di)
+{
+    if (di->flags & DI_MEM) {
+        return mem_rd(c, di->eseg, ea_calc(c, di), 1);
+    }
+    return reg_rd(c, 1, di->modrm & 7);
+}
+
+static inline void rm8_wr(Cpu *c, const DInsn *di, uint32_t v)
+{
+    if (di->flags & DI_MEM) {
+        mem_wr(c, di->eseg, ea_calc(c, di), v, 1);
+    } else {
+        reg_wr(c, 1, di->modrm & 7, v);
     }
 }
 
@@ -2225,21 +2082,14 @@ h_FAST_MOV_RM_R:
     rm32_wr(c, di, c->g.r[REG]);
     NEXT();
 h_FAST_MOV_R8_RM8:
-    v = (di->flags & DI_MEM) ? mem_rd(c, di->eseg, ea_calc(c, di), 1)
-                             : reg_rd(c, 1, RM);
+    v = rm8_rd(c, di);
     reg_wr(c, 1, REG, v);
     NEXT();
 h_FAST_MOV_RM8_R8:
-    v = reg_rd(c, 1, REG);
-    if (di->flags & DI_MEM) {
-        mem_wr(c, di->eseg, ea_calc(c, di), v, 1);
-    } else {
-        reg_wr(c, 1, RM, v);
-    }
+    rm8_wr(c, di, reg_rd(c, 1, REG));
     NEXT();
 h_FAST_MOVZX8:
-    c->g.r[REG] = (di->flags & DI_MEM) ? mem_rd(c, di->eseg, ea_calc(c, di), 1)
-                                       : reg_rd(c, 1, RM);
+    c->g.r[REG] = rm8_rd(c, di);
     NEXT();
 h_FAST_MOVZX16:
     c->g.r[REG] = (di->flags & DI_MEM) ? mem_rd(c, di->eseg, ea_calc(c, di), 2)
@@ -2265,16 +2115,10 @@ h_FAST_PUSH_IMM:
     push(c, di->disp, 4);
     NEXT();
 h_FAST_INC_R:
-h_FAST_DEC_R : {
-    bool cf = cf_fast(c);
-    uint32_t a = c->g.r[di->op & 7];
-    bool dec = di->fast == FAST_DEC_R;
-    uint32_t r = dec ? a - 1 : a + 1;
-    c->g.r[di->op & 7] = r;
-    cc_set(c, dec ? CC_DEC : CC_INC, 4, r, a, 1);
-    c->cc_cfin = cf;
+h_FAST_DEC_R:
+    incdec(c, 4, c->g.r[di->op & 7], di->fast == FAST_DEC_R,
+           &c->g.r[di->op & 7]);
     NEXT();
-}
 h_FAST_JCC:
     if (cond_fast(c, di->op & 15)) {
         fast_jump(c, c->eip + di->len + di->disp);
@@ -2298,22 +2142,16 @@ h_FAST_TEST_RM_R:
     cc_set(c, CC_LOGIC, 4, v, 0, 0);
     NEXT();
 h_FAST_TEST8_IMM:
-    v = (di->flags & DI_MEM) ? mem_rd(c, di->eseg, ea_calc(c, di), 1)
-                             : reg_rd(c, 1, RM);
+    v = rm8_rd(c, di);
     cc_set(c, CC_LOGIC, 1, v & di->imm[0], 0, 0);
     NEXT();
 h_FAST_CMP8_IMM:
-    v = (di->flags & DI_MEM) ? mem_rd(c, di->eseg, ea_calc(c, di), 1)
-                             : reg_rd(c, 1, RM);
+    v = rm8_rd(c, di);
     cc_set(c, CC_SUB, 1, v - di->imm[0], v, di->imm[0]);
     NEXT();
 
 h_FAST_MOV_RM8_IMM:
-    if (di->flags & DI_MEM) {
-        mem_wr(c, di->eseg, ea_calc(c, di), di->imm[0], 1);
-    } else {
-        reg_wr(c, 1, RM, di->imm[0]);
-    }
+    rm8_wr(c, di, di->imm[0]);
     NEXT();
 h_FAST_TEST_EAX_IMM:
     cc_set(c, CC_LOGIC, 4, c->g.r[CPU_EAX] & ld_le(di->imm, 4), 0, 0);
@@ -2368,14 +2206,12 @@ h_FAST_SHIFT_I : {
 }
 
 h_FAST_TEST8_RM_R:
-    v = (di->flags & DI_MEM) ? mem_rd(c, di->eseg, ea_calc(c, di), 1)
-                             : reg_rd(c, 1, RM);
+    v = rm8_rd(c, di);
     cc_set(c, CC_LOGIC, 1, v & reg_rd(c, 1, REG), 0, 0);
     NEXT();
 h_FAST_CMP8_RM_R : {
     uint32_t b_ = reg_rd(c, 1, REG);
-    v = (di->flags & DI_MEM) ? mem_rd(c, di->eseg, ea_calc(c, di), 1)
-                             : reg_rd(c, 1, RM);
+    v = rm8_rd(c, di);
     cc_set(c, CC_SUB, 1, v - b_, v, b_);
     NEXT();
 }
@@ -2387,13 +2223,9 @@ h_FAST_MOV_MOFFS_EAX:
     mem_wr(c, di->seg >= 0 ? di->seg : CPU_DS, ld_le(di->imm, 4),
            c->g.r[CPU_EAX], 4);
     NEXT();
-h_FAST_LEAVE : {
-    uint32_t bp = c->stack32 ? c->g.r[CPU_EBP] : c->g.r16[CPU_EBP * 2];
-    v = mem_rd(c, CPU_SS, bp, 4);
-    sp_set(c, bp + 4);
-    c->g.r[CPU_EBP] = v;
+h_FAST_LEAVE:
+    leave(c, 4);
     NEXT();
-}
 h_FAST_NOP:
     NEXT();
 h_FAST_CALL_RM:

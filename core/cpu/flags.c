@@ -58,15 +58,8 @@ uint32_t cpu_flags_compute(const Cpu *c)
     }
     uint32_t m = size_mask(c->cc_size), sign = size_sign(c->cc_size);
     uint32_t a = c->cc_src1 & m, b = c->cc_src2 & m, r = c->cc_res & m;
-    uint32_t f = __builtin_parity(r & 0xFF) ? 0 : CPU_FLAG_PF;
     bool cf = cpu_get_cf(c), of = false, af = false;
 
-    if (r == 0) {
-        f |= CPU_FLAG_ZF;
-    }
-    if (r & sign) {
-        f |= CPU_FLAG_SF;
-    }
     switch (c->cc_op) {
     case CC_ADD:
     case CC_ADC:
@@ -102,16 +95,7 @@ uint32_t cpu_flags_compute(const Cpu *c)
     default:
         break;
     }
-    if (cf) {
-        f |= CPU_FLAG_CF;
-    }
-    if (of) {
-        f |= CPU_FLAG_OF;
-    }
-    if (af) {
-        f |= CPU_FLAG_AF;
-    }
-    return f;
+    return cpu_flags_of_result(c->cc_size, r, cf, of, af);
 }
 
 bool cpu_cond(Cpu *c, unsigned cc)

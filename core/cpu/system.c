@@ -197,6 +197,30 @@ static void load_cs(Cpu *c, uint16_t sel, uint32_t lo, uint32_t hi,
     cpu_seg_update(c, CPU_CS);
 }
 
+/* The protected-mode checks of a far JMP or CALL straight to a code
+ * segment (same privilege level): type, privilege, presence, limit. */
+static void check_far_target(Cpu *c, uint16_t sel, uint32_t off, uint32_t *lo,
+                             uint32_t *hi)
+{
+    check_code_desc(c, sel, lo, hi);
+    unsigned dpl = seg_dpl(*hi), rpl = sel & 3;
+    if (*hi & SEG_DC) {
+        if (dpl > c->cpl) {
+            cpu_raise(c, CPU_EXC_GP, sel & 0xFFFC);
+        }
+    } else if (rpl > c->cpl || dpl != c->cpl) {
+        cpu_raise(c, CPU_EXC_GP, sel & 0xFFFC);
+    }
+    if (!(*hi & SEG_P)) {
+        cpu_raise(c, CPU_EXC_NP, sel & 0xFFFC);
+    }
+    CpuSegment tmp;
+    desc_to_seg(&tmp, sel, *lo, *hi);
+    if (off > tmp.limit) {
+        cpu_raise(c, CPU_EXC_GP, 0);
+    }
+}
+
 void cpu_far_jump(Cpu *c, uint16_t sel, uint32_t off, bool op32)
 {
     if (!op32) {
@@ -208,23 +232,7 @@ void cpu_far_jump(Cpu *c, uint16_t sel, uint32_t off, bool op32)
         return;
     }
     uint32_t lo, hi;
-    check_code_desc(c, sel, &lo, &hi);
-    unsigned dpl = seg_dpl(hi), rpl = sel & 3;
-    if (hi & SEG_DC) {
-        if (dpl > c->cpl) {
-            cpu_raise(c, CPU_EXC_GP, sel & 0xFFFC);
-        }
-    } else if (rpl > c->cpl || dpl != c->cpl) {
-        cpu_raise(c, CPU_EXC_GP, sel & 0xFFFC);
-    }
-    if (!(hi & SEG_P)) {
-        cpu_raise(c, CPU_EXC_NP, sel & 0xFFFC);
-    }
-    CpuSegment tmp;
-    desc_to_seg(&tmp, sel, lo, hi);
-    if (off > tmp.limit) {
-        cpu_raise(c, CPU_EXC_GP, 0);
-    }
+    check_far_target(c, sel, off, &lo, &hi);
     load_cs(c, sel, lo, hi, c->cpl);
     c->next_eip = off;
 }
@@ -248,23 +256,7 @@ void cpu_far_call(Cpu *c, uint16_t sel, uint32_t off, bool op32)
         return;
     }
     uint32_t lo, hi;
-    check_code_desc(c, sel, &lo, &hi);
-    unsigned dpl = seg_dpl(hi), rpl = sel & 3;
-    if (hi & SEG_DC) {
-        if (dpl > c->cpl) {
-            cpu_raise(c, CPU_EXC_GP, sel & 0xFFFC);
-        }
-    } else if (rpl > c->cpl || dpl != c->cpl) {
-        cpu_raise(c, CPU_EXC_GP, sel & 0xFFFC);
-    }
-    if (!(hi & SEG_P)) {
-        cpu_raise(c, CPU_EXC_NP, sel & 0xFFFC);
-    }
-    CpuSegment tmp;
-    desc_to_seg(&tmp, sel, lo, hi);
-    if (off > tmp.limit) {
-        cpu_raise(c, CPU_EXC_GP, 0);
-    }
+    check_far_target(c, sel, off, &lo, &hi);
     mem_wr(c, CPU_SS, (sp - sz) & m, old_cs, sz);
     mem_wr(c, CPU_SS, (sp - 2 * sz) & m, ret, sz);
     sp_set(c, sp - 2 * sz);

@@ -18,6 +18,7 @@
  * FXCH4, FCOMP5, FXCH7, FSTP8, FSTP9) raise #UD; FISTTP (SSE3) raises #UD
  * as on a Pentium; FNENI/FNDISI/FNSETPM do nothing, as on a 387.
  */
+#include "emu/bytes.h"
 #include "emu/x87.h"
 #include "x87_host.h"
 
@@ -173,31 +174,6 @@ static X87RegKind x87_reg_kind(uint8_t opcode, uint8_t modrm)
     }
 }
 
-static inline uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static inline uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
-
-static inline void put16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static inline void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
 static unsigned x87_top(const X87 *f)
 {
     return (f->sw >> X87_SW_TOP_SHIFT) & 7;
@@ -206,13 +182,13 @@ static unsigned x87_top(const X87 *f)
 /* The state as the host's FNSAVE image; ST(i) is R((TOP + i) mod 8). */
 static void x87_to_image(const X87 *f, uint8_t *img)
 {
-    put32(img + 0, 0xFFFF0000u | f->cw);
-    put32(img + 4, 0xFFFF0000u | f->sw);
-    put32(img + 8, 0xFFFF0000u | f->tw);
-    put32(img + 12, f->fip);
-    put32(img + 16, f->fcs | (uint32_t)(f->fop & 0x7FF) << 16);
-    put32(img + 20, f->fdp);
-    put32(img + 24, 0xFFFF0000u | f->fds);
+    le32_put(img + 0, 0xFFFF0000u | f->cw);
+    le32_put(img + 4, 0xFFFF0000u | f->sw);
+    le32_put(img + 8, 0xFFFF0000u | f->tw);
+    le32_put(img + 12, f->fip);
+    le32_put(img + 16, f->fcs | (uint32_t)(f->fop & 0x7FF) << 16);
+    le32_put(img + 20, f->fdp);
+    le32_put(img + 24, 0xFFFF0000u | f->fds);
     unsigned top = x87_top(f);
     for (unsigned i = 0; i < 8; i++) {
         memcpy(img + X87_ENV32_SIZE + 10 * i, f->st[(top + i) & 7], 10);
@@ -223,9 +199,9 @@ static void x87_to_image(const X87 *f, uint8_t *img)
  * pointers are kept by this file, not by the host. */
 static void x87_from_image(X87 *f, const uint8_t *img)
 {
-    f->cw = get16(img + 0);
-    f->sw = get16(img + 4);
-    f->tw = get16(img + 8);
+    f->cw = le16_get(img + 0);
+    f->sw = le16_get(img + 4);
+    f->tw = le16_get(img + 8);
     unsigned top = x87_top(f);
     for (unsigned i = 0; i < 8; i++) {
         memcpy(f->st[(top + i) & 7], img + X87_ENV32_SIZE + 10 * i, 10);
@@ -249,45 +225,45 @@ static void x87_env_from_guest(const uint8_t *g, const X87Insn *in,
     uint16_t cw, sw, tw;
 
     if (in->op16) {
-        cw = get16(g);
-        sw = get16(g + 2);
-        tw = get16(g + 4);
+        cw = le16_get(g);
+        sw = le16_get(g + 2);
+        tw = le16_get(g + 4);
         if (in->real_mode) {
-            uint16_t w8 = get16(g + 8), w12 = get16(g + 12);
-            f->fip = get16(g + 6) | (uint32_t)(w8 >> 12) << 16;
+            uint16_t w8 = le16_get(g + 8), w12 = le16_get(g + 12);
+            f->fip = le16_get(g + 6) | (uint32_t)(w8 >> 12) << 16;
             f->fop = w8 & 0x7FF;
-            f->fdp = get16(g + 10) | (uint32_t)(w12 >> 12) << 16;
+            f->fdp = le16_get(g + 10) | (uint32_t)(w12 >> 12) << 16;
             f->fcs = f->fds = 0;
         } else {
-            f->fip = get16(g + 6);
-            f->fcs = get16(g + 8);
-            f->fdp = get16(g + 10);
-            f->fds = get16(g + 12);
+            f->fip = le16_get(g + 6);
+            f->fcs = le16_get(g + 8);
+            f->fdp = le16_get(g + 10);
+            f->fds = le16_get(g + 12);
             f->fop = 0; /* not part of the 16-bit protected-mode image */
         }
     } else {
-        cw = get16(g);
-        sw = get16(g + 4);
-        tw = get16(g + 8);
-        uint32_t d4 = get32(g + 16);
+        cw = le16_get(g);
+        sw = le16_get(g + 4);
+        tw = le16_get(g + 8);
+        uint32_t d4 = le32_get(g + 16);
         if (in->real_mode) {
-            uint32_t d6 = get32(g + 24);
-            f->fip = get16(g + 12) | ((d4 >> 12) & 0xFFFF) << 16;
+            uint32_t d6 = le32_get(g + 24);
+            f->fip = le16_get(g + 12) | ((d4 >> 12) & 0xFFFF) << 16;
             f->fop = d4 & 0x7FF;
-            f->fdp = get16(g + 20) | ((d6 >> 12) & 0xFFFF) << 16;
+            f->fdp = le16_get(g + 20) | ((d6 >> 12) & 0xFFFF) << 16;
             f->fcs = f->fds = 0;
         } else {
-            f->fip = get32(g + 12);
+            f->fip = le32_get(g + 12);
             f->fcs = (uint16_t)d4;
             f->fop = (d4 >> 16) & 0x7FF;
-            f->fdp = get32(g + 20);
-            f->fds = get16(g + 24);
+            f->fdp = le32_get(g + 20);
+            f->fds = le16_get(g + 24);
         }
     }
     memset(host, 0, X87_ENV32_SIZE);
-    put32(host + 0, 0xFFFF0000u | cw);
-    put32(host + 4, 0xFFFF0000u | sw);
-    put32(host + 8, 0xFFFF0000u | tw);
+    le32_put(host + 0, 0xFFFF0000u | cw);
+    le32_put(host + 4, 0xFFFF0000u | sw);
+    le32_put(host + 8, 0xFFFF0000u | tw);
 }
 
 /*
@@ -299,8 +275,9 @@ static void x87_env_from_guest(const uint8_t *g, const X87Insn *in,
 static void x87_env_to_guest(const uint8_t *host, const X87 *f,
                              const X87Insn *in, uint8_t *g)
 {
-    uint16_t cw = get16(host), sw = get16(host + 4), tw = get16(host + 8);
-    uint32_t rsv = (uint32_t)get16(host + 2) << 16;
+    uint16_t cw = le16_get(host), sw = le16_get(host + 4),
+             tw = le16_get(host + 8);
+    uint32_t rsv = (uint32_t)le16_get(host + 2) << 16;
     uint32_t ip = f->fip, dp = f->fdp;
 
     if (in->real_mode) {
@@ -308,32 +285,32 @@ static void x87_env_to_guest(const uint8_t *host, const X87 *f,
         dp += (uint32_t)f->fds << 4;
     }
     if (in->op16) {
-        put16(g, cw);
-        put16(g + 2, sw);
-        put16(g + 4, tw);
-        put16(g + 6, ip);
-        put16(g + 10, dp);
+        le16_put(g, cw);
+        le16_put(g + 2, sw);
+        le16_put(g + 4, tw);
+        le16_put(g + 6, ip);
+        le16_put(g + 10, dp);
         if (in->real_mode) {
-            put16(g + 8, ((ip >> 16) & 0xF) << 12 | (f->fop & 0x7FF));
-            put16(g + 12, ((dp >> 16) & 0xF) << 12);
+            le16_put(g + 8, ((ip >> 16) & 0xF) << 12 | (f->fop & 0x7FF));
+            le16_put(g + 12, ((dp >> 16) & 0xF) << 12);
         } else {
-            put16(g + 8, f->fcs);
-            put16(g + 12, f->fds);
+            le16_put(g + 8, f->fcs);
+            le16_put(g + 12, f->fds);
         }
     } else {
-        put32(g + 0, rsv | cw);
-        put32(g + 4, rsv | sw);
-        put32(g + 8, rsv | tw);
+        le32_put(g + 0, rsv | cw);
+        le32_put(g + 4, rsv | sw);
+        le32_put(g + 8, rsv | tw);
         if (in->real_mode) {
-            put32(g + 12, rsv | (ip & 0xFFFF));
-            put32(g + 16, (ip >> 16) << 12 | (f->fop & 0x7FF));
-            put32(g + 20, rsv | (dp & 0xFFFF));
-            put32(g + 24, (dp >> 16) << 12);
+            le32_put(g + 12, rsv | (ip & 0xFFFF));
+            le32_put(g + 16, (ip >> 16) << 12 | (f->fop & 0x7FF));
+            le32_put(g + 20, rsv | (dp & 0xFFFF));
+            le32_put(g + 24, (dp >> 16) << 12);
         } else {
-            put32(g + 12, ip);
-            put32(g + 16, f->fcs | (uint32_t)(f->fop & 0x7FF) << 16);
-            put32(g + 20, dp);
-            put32(g + 24, rsv | f->fds);
+            le32_put(g + 12, ip);
+            le32_put(g + 16, f->fcs | (uint32_t)(f->fop & 0x7FF) << 16);
+            le32_put(g + 20, dp);
+            le32_put(g + 24, rsv | f->fds);
         }
     }
 }

@@ -28,16 +28,6 @@ static void fake_update_link(VmAdapterInfo *a)
     a->link_up = a->cable_connected && a->attach.kind != VM_ATTACH_NONE;
 }
 
-static bool fake_check_idx(FakeVm *f, unsigned idx, GError **errp)
-{
-    if (idx >= f->count) {
-        g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
-                    "adapter %u does not exist (the VM has %u)", idx, f->count);
-        return false;
-    }
-    return true;
-}
-
 static unsigned fake_adapter_count(void *opaque)
 {
     FakeVm *f = opaque;
@@ -57,7 +47,7 @@ static bool fake_adapter_info(void *opaque, unsigned idx, VmAdapterInfo *out)
 static bool fake_set_cable(void *opaque, unsigned idx, bool on, GError **errp)
 {
     FakeVm *f = opaque;
-    if (!fake_check_idx(f, idx, errp)) {
+    if (!vm_adapter_exists(idx, f->count, errp)) {
         return false;
     }
     fake_log(f, "set_cable %u %s", idx, on ? "on" : "off");
@@ -71,7 +61,8 @@ static bool fake_reattach(void *opaque, unsigned idx, const char *spec,
 {
     FakeVm *f = opaque;
     VmAttachment a;
-    if (!fake_check_idx(f, idx, errp) || !vm_attach_parse(spec, &a, errp)) {
+    if (!vm_adapter_exists(idx, f->count, errp) ||
+        !vm_attach_parse(spec, &a, errp)) {
         return false;
     }
     fake_log(f, "reattach %u %s", idx, spec);
@@ -84,7 +75,7 @@ static bool fake_capture_start(void *opaque, unsigned idx, const char *path,
                                GError **errp)
 {
     FakeVm *f = opaque;
-    if (!fake_check_idx(f, idx, errp)) {
+    if (!vm_adapter_exists(idx, f->count, errp)) {
         return false;
     }
     fake_log(f, "capture_start %u %s", idx, path);

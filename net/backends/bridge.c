@@ -3,6 +3,7 @@
  * generated classic BPF filter (see net/bridge.h).
  */
 #include "net/bridge.h"
+#include "fd_backend.h"
 #include "net/inet.h"
 #include "emu/log.h"
 
@@ -29,11 +30,6 @@
 #define VLAN_HLEN       4
 #define CARRIER_POLL_MS 500
 
-typedef struct NetBridgeSource {
-    GSource source;
-    NetBridge *b;
-} NetBridgeSource;
-
 struct NetBridge {
     NetPort port;
     NetSwitch *sw;
@@ -44,9 +40,7 @@ struct NetBridge {
     size_t ring_size;
     unsigned block; /* next block to read */
     unsigned pkt;   /* packets of that block already handled */
-    bool paused;
-    NetBridgeSource *source;
-    gpointer fd_tag;
+    NetFdWatch *watch;
     unsigned filter_len;
     GSource *carrier_src;
     bool carrier;
@@ -233,17 +227,9 @@ static void net_bridge_handle(NetBridge *b, struct tpacket3_hdr *h)
     net_bridge_deliver(b, frame, len);
 }
 
-static void net_bridge_pause(NetBridge *b, bool pause)
+static void net_bridge_read(void *opaque)
 {
-    if (b->paused != pause) {
-        b->paused = pause;
-        g_source_modify_unix_fd(&b->source->source, b->fd_tag,
-                                pause ? 0 : G_IO_IN);
-    }
-}
-
-static void net_bridge_read(NetBridge *b)
-{
+    NetBridge *b = opaque;
     /* Bounded: at most every block once per dispatch. */
     for (unsigned i = 0; i < RING_BLOCKS; i++) {
         struct tpacket_block_desc *bd =
@@ -259,7 +245,7 @@ static void net_bridge_read(NetBridge *b)
             if (k >= b->pkt) {
                 if (!net_port_can_send(&b->port) && b->port.peer) {
                     /* Backpressure: leave the rest in the ring. */
-                    net_bridge_pause(b, true);
+                    net_fd_watch_pause(b->watch, true);
                     return;
                 }
                 net_bridge_handle(b, h);
@@ -274,23 +260,10 @@ static void net_bridge_read(NetBridge *b)
     }
 }
 
-static gboolean net_bridge_dispatch(GSource *source, GSourceFunc cb,
-                                    gpointer data)
-{
-    (void)cb;
-    (void)data;
-    net_bridge_read(((NetBridgeSource *)source)->b);
-    return G_SOURCE_CONTINUE;
-}
-
-static GSourceFuncs net_bridge_source_funcs = {
-    .dispatch = net_bridge_dispatch,
-};
-
 static void net_bridge_ready(NetPort *self)
 {
     NetBridge *b = self->opaque;
-    net_bridge_pause(b, false);
+    net_fd_watch_pause(b->watch, false);
     net_bridge_read(b);
 }
 
@@ -453,11 +426,7 @@ NetBridge *net_bridge_new(Clock *clock, GMainContext *ctx, const char *ifname,
                     ifname, g_strerror(errno));
         goto fail;
     }
-    b->source = (NetBridgeSource *)g_source_new(&net_bridge_source_funcs,
-                                                sizeof(NetBridgeSource));
-    b->source->b = b;
-    b->fd_tag = g_source_add_unix_fd(&b->source->source, b->fd, G_IO_IN);
-    g_source_attach(&b->source->source, ctx);
+    b->watch = net_fd_watch_new(ctx, b->fd, net_bridge_read, b);
     b->carrier = net_bridge_read_carrier(b);
     b->carrier_src = g_timeout_source_new(CARRIER_POLL_MS);
     g_source_set_callback(b->carrier_src, net_bridge_poll_carrier, b, NULL);
@@ -486,10 +455,7 @@ void net_bridge_free(NetBridge *b)
         g_source_destroy(b->carrier_src);
         g_source_unref(b->carrier_src);
     }
-    if (b->source) {
-        g_source_destroy(&b->source->source);
-        g_source_unref(&b->source->source);
-    }
+    net_fd_watch_free(b->watch);
     if (b->ring) {
         munmap(b->ring, b->ring_size);
     }

@@ -11,29 +11,68 @@
 #define FD_WIRE_MAX    1518 /* 1514 plus an 802.1Q tag */
 #define FD_WIRE_MIN    60
 
-struct NetFdBackendSource {
-    GSource source;
-    NetFdBackend *b;
+struct NetFdWatch {
+    GSource source; /* first: the GSource is the watch */
+    gpointer tag;
+    bool paused;
+    void (*ready)(void *opaque);
+    void *opaque;
 };
 
-static void net_fd_backend_pause(NetFdBackend *b, bool pause)
+static gboolean net_fd_watch_dispatch(GSource *source, GSourceFunc cb,
+                                      gpointer data)
 {
-    if (b->paused != pause) {
-        b->paused = pause;
-        g_source_modify_unix_fd(&b->source->source, b->fd_tag,
-                                pause ? 0 : G_IO_IN);
+    NetFdWatch *w = (NetFdWatch *)source;
+    (void)cb;
+    (void)data;
+    w->ready(w->opaque);
+    return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs net_fd_watch_funcs = {
+    .dispatch = net_fd_watch_dispatch,
+};
+
+NetFdWatch *net_fd_watch_new(GMainContext *ctx, int fd,
+                             void (*ready)(void *opaque), void *opaque)
+{
+    NetFdWatch *w =
+        (NetFdWatch *)g_source_new(&net_fd_watch_funcs, sizeof(NetFdWatch));
+    w->ready = ready;
+    w->opaque = opaque;
+    w->paused = false;
+    w->tag = g_source_add_unix_fd(&w->source, fd, G_IO_IN);
+    g_source_attach(&w->source, ctx);
+    return w;
+}
+
+void net_fd_watch_pause(NetFdWatch *w, bool pause)
+{
+    /* NULL: ready() may come from the switch before the watch exists. */
+    if (w && w->paused != pause) {
+        w->paused = pause;
+        g_source_modify_unix_fd(&w->source, w->tag, pause ? 0 : G_IO_IN);
     }
 }
 
-static void net_fd_backend_read(NetFdBackend *b)
+void net_fd_watch_free(NetFdWatch *w)
 {
+    if (w) {
+        g_source_destroy(&w->source);
+        g_source_unref(&w->source);
+    }
+}
+
+static void net_fd_backend_read(void *opaque)
+{
+    NetFdBackend *b = opaque;
     uint8_t buf[65536];
 
     for (int i = 0; i < FD_READ_BUDGET; i++) {
         ssize_t n;
         if (!net_port_can_send(&b->port) && b->port.peer) {
             /* Leave frames in the kernel queue until ready(). */
-            net_fd_backend_pause(b, true);
+            net_fd_watch_pause(b->watch, true);
             return;
         }
         n = b->read(b->opaque, buf, sizeof(buf));
@@ -57,19 +96,6 @@ static void net_fd_backend_read(NetFdBackend *b)
     }
 }
 
-static gboolean net_fd_backend_dispatch(GSource *source, GSourceFunc cb,
-                                        gpointer data)
-{
-    (void)cb;
-    (void)data;
-    net_fd_backend_read(((NetFdBackendSource *)source)->b);
-    return G_SOURCE_CONTINUE;
-}
-
-static GSourceFuncs net_fd_backend_funcs = {
-    .dispatch = net_fd_backend_dispatch,
-};
-
 static ssize_t net_fd_backend_receive(NetPort *self, const uint8_t *frame,
                                       size_t len)
 {
@@ -87,7 +113,7 @@ static ssize_t net_fd_backend_receive(NetPort *self, const uint8_t *frame,
 static void net_fd_backend_ready(NetPort *self)
 {
     NetFdBackend *b = self->opaque;
-    net_fd_backend_pause(b, false);
+    net_fd_watch_pause(b->watch, false);
 }
 
 static const NetPortOps net_fd_backend_ops = {
@@ -104,20 +130,12 @@ void net_fd_backend_init(NetFdBackend *b, Clock *clock, GMainContext *ctx,
     b->read = rd;
     b->write = wr;
     b->opaque = opaque;
-    b->paused = false;
-    b->source = (NetFdBackendSource *)g_source_new(&net_fd_backend_funcs,
-                                                   sizeof(NetFdBackendSource));
-    b->source->b = b;
-    b->fd_tag = g_source_add_unix_fd(&b->source->source, fd, G_IO_IN);
-    g_source_attach(&b->source->source, ctx);
+    b->watch = net_fd_watch_new(ctx, fd, net_fd_backend_read, b);
 }
 
 void net_fd_backend_cleanup(NetFdBackend *b)
 {
     net_port_cleanup(&b->port);
-    if (b->source) {
-        g_source_destroy(&b->source->source);
-        g_source_unref(&b->source->source);
-        b->source = NULL;
-    }
+    net_fd_watch_free(b->watch);
+    b->watch = NULL;
 }

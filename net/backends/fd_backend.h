@@ -19,7 +19,16 @@ typedef struct NetFdBackendStats {
     uint64_t tx_errors;   /* write failed (queue full, peer gone) */
 } NetFdBackendStats;
 
-typedef struct NetFdBackendSource NetFdBackendSource;
+/*
+ * A watch on a host fd in the emulation thread's context: ready(opaque)
+ * runs whenever the fd is readable, unless paused (backpressure: frames
+ * then wait in the kernel queue).  Every fd-driven backend uses one.
+ */
+typedef struct NetFdWatch NetFdWatch;
+NetFdWatch *net_fd_watch_new(GMainContext *ctx, int fd,
+                             void (*ready)(void *opaque), void *opaque);
+void net_fd_watch_pause(NetFdWatch *w, bool pause); /* NULL: no-op */
+void net_fd_watch_free(NetFdWatch *w);              /* NULL is fine */
 
 typedef struct NetFdBackend {
     NetPort port;
@@ -27,9 +36,7 @@ typedef struct NetFdBackend {
     NetFdReadFn read;
     NetFdWriteFn write;
     void *opaque;
-    NetFdBackendSource *source;
-    gpointer fd_tag;
-    bool paused;
+    NetFdWatch *watch;
     NetFdBackendStats stats;
 } NetFdBackend;
 

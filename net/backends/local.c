@@ -3,6 +3,7 @@
  * directory (see net/local.h for the design).
  */
 #include "net/local.h"
+#include "fd_backend.h"
 #include "net/dhcpd.h"
 #include "net/inet.h"
 #include "emu/log.h"
@@ -25,19 +26,12 @@
 #define LOCAL_TXQ_MAX      512
 #define LOCAL_RETRY_MS     1
 
-typedef struct NetLocalSource {
-    GSource source;
-    NetLocal *l;
-} NetLocalSource;
-
 struct NetLocal {
     NetPort port;
     char *dir;
     char *path;
     int fd;
-    NetLocalSource *source;
-    gpointer fd_tag;
-    bool paused;
+    NetFdWatch *watch;
     GPtrArray *peers; /* char * socket paths, excluding ours */
     struct timespec dir_mtime;
     gint64 listed_at;
@@ -291,18 +285,10 @@ static ssize_t net_local_receive(NetPort *self, const uint8_t *frame,
     return (ssize_t)len;
 }
 
-static void net_local_pause(NetLocal *l, bool pause)
-{
-    if (l->paused != pause) {
-        l->paused = pause;
-        g_source_modify_unix_fd(&l->source->source, l->fd_tag,
-                                pause ? 0 : G_IO_IN);
-    }
-}
-
 static void net_local_ready(NetPort *self)
 {
-    net_local_pause(self->opaque, false);
+    NetLocal *l = self->opaque;
+    net_fd_watch_pause(l->watch, false);
 }
 
 static const NetPortOps net_local_port_ops = {
@@ -310,8 +296,9 @@ static const NetPortOps net_local_port_ops = {
     .ready = net_local_ready,
 };
 
-static void net_local_read(NetLocal *l)
+static void net_local_read(void *opaque)
 {
+    NetLocal *l = opaque;
     uint8_t buf[NET_MAX_FRAME + 1];
     struct sockaddr_un from;
 
@@ -320,7 +307,7 @@ static void net_local_read(NetLocal *l)
         ssize_t n;
 
         if (!net_port_can_send(&l->port) && l->port.peer) {
-            net_local_pause(l, true); /* resumed by ready() */
+            net_fd_watch_pause(l->watch, true); /* resumed by ready() */
             return;
         }
         n = recvfrom(l->fd, buf, sizeof(buf), MSG_DONTWAIT,
@@ -346,19 +333,6 @@ static void net_local_read(NetLocal *l)
         net_local_dhcp(l, buf, (size_t)n);
     }
 }
-
-static gboolean net_local_dispatch(GSource *source, GSourceFunc cb,
-                                   gpointer data)
-{
-    (void)cb;
-    (void)data;
-    net_local_read(((NetLocalSource *)source)->l);
-    return G_SOURCE_CONTINUE;
-}
-
-static GSourceFuncs net_local_source_funcs = {
-    .dispatch = net_local_dispatch,
-};
 
 static char *net_local_base_dir(GError **errp)
 {
@@ -438,11 +412,7 @@ NetLocal *net_local_new(Clock *clock, GMainContext *ctx, const char *segment,
         g_autofree char *leases = g_build_filename(l->dir, "dhcp.leases", NULL);
         net_dhcpd_init(&l->dhcpd, leases);
     }
-    l->source = (NetLocalSource *)g_source_new(&net_local_source_funcs,
-                                               sizeof(NetLocalSource));
-    l->source->l = l;
-    l->fd_tag = g_source_add_unix_fd(&l->source->source, l->fd, G_IO_IN);
-    g_source_attach(&l->source->source, ctx);
+    l->watch = net_fd_watch_new(ctx, l->fd, net_local_read, l);
     return l;
 
 fail:
@@ -460,10 +430,7 @@ void net_local_free(NetLocal *l)
         g_source_destroy(l->retry_src);
     }
     g_queue_clear_full(&l->txq, (GDestroyNotify)local_pending_free);
-    if (l->source) {
-        g_source_destroy(&l->source->source);
-        g_source_unref(&l->source->source);
-    }
+    net_fd_watch_free(l->watch);
     if (l->fd >= 0) {
         close(l->fd);
     }

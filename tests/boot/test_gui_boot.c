@@ -10,20 +10,21 @@
  */
 #include <criterion/criterion.h>
 #include <json-glib/json-glib.h>
-#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "control_client.h"
 #include "gui.h"
+#include "support/shot.h"
+#include "support/xvfb.h"
 
 #define BOOT_TIMEOUT_S (TULIPVM_SLOW ? 900 : 300)
 #define SHELL_WAIT_S   (TULIPVM_SLOW ? 300 : 90)
 
 typedef struct Run {
-    GPid xvfb, vm;
-    char **env;
+    Xvfb x;
+    GPid vm;
     char dir[64];
     char *sock, *serial;
     CtlClient ctl;
@@ -36,64 +37,6 @@ static Run r;
 static int64_t now_s(void)
 {
     return g_get_monotonic_time() / G_USEC_PER_SEC;
-}
-
-static void start_xvfb(void)
-{
-    int p[2];
-    cr_assert_eq(pipe(p), 0);
-    g_autofree char *cmd = g_strdup_printf(
-        "Xvfb -displayfd %d -screen 0 1024x768x24 -nolisten tcp", p[1]);
-    g_auto(GStrv) argv = g_strsplit(cmd, " ", -1);
-    GError *err = NULL;
-    cr_assert(g_spawn_async(NULL, argv, NULL,
-                            G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
-                                G_SPAWN_LEAVE_DESCRIPTORS_OPEN |
-                                G_SPAWN_STDOUT_TO_DEV_NULL |
-                                G_SPAWN_STDERR_TO_DEV_NULL,
-                            NULL, NULL, &r.xvfb, &err),
-              "Xvfb: %s", err ? err->message : "");
-    close(p[1]);
-    char num[16] = {0};
-    size_t got = 0;
-    int64_t end = now_s() + 10;
-    while (!strchr(num, '\n') && now_s() < end && got < 15) {
-        struct pollfd pf = {p[0], POLLIN, 0};
-        if (poll(&pf, 1, 100) > 0) {
-            ssize_t n = read(p[0], num + got, sizeof(num) - 1 - got);
-            if (n <= 0) {
-                break;
-            }
-            got += (size_t)n;
-        }
-    }
-    close(p[0]);
-    cr_assert(strchr(num, '\n'), "Xvfb did not report its display");
-    g_autofree char *disp = g_strdup_printf(":%d", atoi(num));
-    r.env = g_environ_setenv(g_get_environ(), "DISPLAY", disp, TRUE);
-    /* X and Mesa leave allocations behind at exit that are not ours. */
-    r.env = g_environ_setenv(r.env, "ASAN_OPTIONS", "detect_leaks=0", TRUE);
-}
-
-static char *xdo(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-static char *xdo(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *args = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_autofree char *cmd = g_strdup_printf("timeout 20 xdotool %s", args);
-    g_auto(GStrv) argv = NULL;
-    char *out = NULL;
-    int status = 0;
-    GError *err = NULL;
-    cr_assert(g_shell_parse_argv(cmd, NULL, &argv, NULL));
-    cr_assert(g_spawn_sync(NULL, argv, r.env, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                           &out, NULL, &status, &err),
-              "%s", err ? err->message : "");
-    cr_assert(g_spawn_check_wait_status(status, NULL), "xdotool %s failed",
-              args);
-    return out;
 }
 
 static JsonObject *call(const char *req, JsonParser **p)
@@ -119,16 +62,17 @@ static void start_vm(void)
                           "tvm-gui",   "-serial",  ser,   "-control",
                           ctl,         NULL};
     GError *err = NULL;
-    start_xvfb();
-    cr_assert(g_spawn_async(NULL, (char **)argv, r.env,
+    xvfb_start(&r.x);
+    cr_assert(g_spawn_async(NULL, (char **)argv, r.x.env,
                             G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &r.vm, &err),
               "%s", err ? err->message : "");
     cr_assert(ctl_connect(&r.ctl, r.sock, 60), "the control socket");
-    g_autofree char *wid = xdo("search --sync --name '^tvm-gui$'");
+    g_autofree char *wid =
+        xvfb_xdotool(&r.x, "search --sync --name '^tvm-gui$'");
     g_strlcpy(r.wid, g_strstrip(wid), sizeof(r.wid));
     cr_assert(r.wid[0]);
     /* Keys go to the window under the pointer when nothing manages focus. */
-    g_free(xdo("mousemove --window %s 5 5", r.wid));
+    g_free(xvfb_xdotool(&r.x, "mousemove --window %s 5 5", r.wid));
 }
 
 static void teardown(void)
@@ -138,10 +82,7 @@ static void teardown(void)
         kill(r.vm, SIGKILL);
         waitpid(r.vm, NULL, 0);
     }
-    if (r.xvfb) {
-        kill(r.xvfb, SIGTERM);
-        waitpid(r.xvfb, NULL, 0);
-    }
+    xvfb_stop(&r.x);
     if (r.dir[0]) {
         g_autofree char *rm = g_strdup_printf("rm -rf '%s'", r.dir);
         if (system(rm) != 0) {
@@ -150,7 +91,6 @@ static void teardown(void)
     }
     g_free(r.sock);
     g_free(r.serial);
-    g_strfreev(r.env);
     memset(&r, 0, sizeof(r));
 }
 
@@ -225,11 +165,11 @@ static char *serial_find(const char *pattern)
 static void type_line(const char *cmd)
 {
     g_autofree char *q = g_shell_quote(cmd);
-    g_free(xdo("key --window %s Return", r.wid));
+    g_free(xvfb_xdotool(&r.x, "key --window %s Return", r.wid));
     /* At a typist's pace: the guest takes its keys one interrupt at a
      * time and a loaded host runs it slowly. */
-    g_free(xdo("type --window %s --delay 60 %s", r.wid, q));
-    g_free(xdo("key --window %s Return", r.wid));
+    g_free(xvfb_xdotool(&r.x, "type --window %s --delay 60 %s", r.wid, q));
+    g_free(xvfb_xdotool(&r.x, "key --window %s Return", r.wid));
 }
 
 /* Ask the guest for eth0's carrier (typed, answered on the serial port)
@@ -253,15 +193,8 @@ static void wait_carrier(int want)
     }
 }
 
-typedef struct Png {
-    uint8_t *px;
-    int w, h;
-} Png;
-
-static Png screendump(const char *name)
+static Shot screendump(const char *name)
 {
-    Png png;
-    GError *err = NULL;
     g_mkdir_with_parents(GUI_SHOT_DIR, 0755);
     g_autofree char *path = g_strdup_printf("%s/%s.png", GUI_SHOT_DIR, name);
     g_autofree char *req =
@@ -269,27 +202,13 @@ static Png screendump(const char *name)
     JsonParser *p;
     call(req, &p);
     g_object_unref(p);
-    png.px = gui_png_read(path, &png.w, &png.h, &err);
-    cr_assert_not_null(png.px, "%s", err ? err->message : "");
-    return png;
-}
-
-static uint32_t pixel(const Png *png, int x, int y)
-{
-    const uint8_t *p = png->px + ((size_t)y * png->w + x) * 4;
-    return (uint32_t)(p[0] << 16 | p[1] << 8 | p[2]);
+    return shot_read(path);
 }
 
 /* Pixels of a cell range that are not the black background. */
-static int lit(const Png *png, int x0, int y0, int w, int h)
+static int lit(const Shot *png, int x0, int y0, int w, int h)
 {
-    int n = 0;
-    for (int y = y0; y < y0 + h; y++) {
-        for (int x = x0; x < x0 + w; x++) {
-            n += pixel(png, x, y) != 0x000000;
-        }
-    }
-    return n;
+    return shot_count_not(png, (SDL_Rect){x0, y0, w, h}, 0x000000);
 }
 
 static SDL_Rect widget(const char *id)
@@ -310,8 +229,8 @@ static SDL_Rect widget(const char *id)
 static void click(const char *id)
 {
     SDL_Rect w = widget(id);
-    g_free(xdo("mousemove --window %s %d %d click 1", r.wid, w.x + w.w / 2,
-               w.y + w.h / 2));
+    g_free(xvfb_xdotool(&r.x, "mousemove --window %s %d %d click 1", r.wid,
+                        w.x + w.w / 2, w.y + w.h / 2));
 }
 
 /* The adapter as the control socket lists it. */
@@ -330,7 +249,7 @@ static void expect_adapter(const char *attachment, bool link)
 /* Open Settings with F12, pick an attachment, OK. */
 static void settings_attach(const char *id, const char *shot)
 {
-    g_free(xdo("key --window %s F12", r.wid));
+    g_free(xvfb_xdotool(&r.x, "key --window %s F12", r.wid));
     int64_t end = now_s() + 30;
     JsonParser *p;
     for (;;) {
@@ -346,10 +265,10 @@ static void settings_attach(const char *id, const char *shot)
     }
     click(id);
     if (shot) {
-        Png png = screendump(shot);
+        Shot png = screendump(shot);
         SDL_Rect ok = widget("ok");
         /* The dialog face around the OK button, not the console. */
-        cr_assert_eq(pixel(&png, ok.x - 3, ok.y + ok.h / 2), 0xD4D0C8);
+        cr_assert_eq(shot_pixel(&png, ok.x - 3, ok.y + ok.h / 2), 0xD4D0C8);
         g_free(png.px);
     }
     click("ok");
@@ -366,7 +285,7 @@ Test(guest_gui, window_console_and_settings_dialog_drive_the_real_guest)
     /* The picture and the text of one moment: the kernel may still print
      * (link negotiation) while the shell waits. */
     g_autofree char *text = NULL;
-    Png png = {0};
+    Shot png = {0};
     for (int tries = 0;; tries++) {
         g_free(text);
         g_free(png.px);
@@ -444,7 +363,7 @@ Test(guest_gui, window_console_and_settings_dialog_drive_the_real_guest)
         g_usleep(200000);
     }
     g_free(lease);
-    Png after = screendump("console-after");
+    Shot after = screendump("console-after");
     g_free(after.px);
 
     JsonParser *p;

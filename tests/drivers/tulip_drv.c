@@ -5,6 +5,7 @@
  */
 #include "drivers/tulip_drv.h"
 #include "devices/tulip.h"
+#include "emu/log.h"
 
 #include <string.h>
 
@@ -89,6 +90,20 @@ void tm_probe(TestMachine *tm)
     tm_cfg_write(tm, TM_SLOT, PCI_BASE_ADDRESS_0 + 4, TM_MMIO_BASE, 4);
     tm_cfg_write(tm, TM_SLOT, PCI_COMMAND,
                  PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 2);
+}
+
+TestMachine *tm_new_probed(TulipModel model, const uint8_t mac[6])
+{
+    TulipConfig cfg;
+    TestMachine *tm;
+
+    log_set_enabled(0);
+    tulip_config_default(&cfg);
+    memcpy(cfg.mac, mac, 6);
+    cfg.model = model;
+    tm = tm_new(&cfg);
+    tm_probe(tm);
+    return tm;
 }
 
 uint32_t csr_r(TestMachine *tm, unsigned n)

@@ -54,6 +54,9 @@ void tm_cfg_write(TestMachine *tm, int slot, int reg, uint32_t val,
                   unsigned size);
 /* Size and assign both BARs, enable I/O, memory and bus mastering. */
 void tm_probe(TestMachine *tm);
+/* The suites' usual fixture: guest-error logging off (they provoke errors
+ * on purpose), a NIC of the given model and station address, probed. */
+TestMachine *tm_new_probed(TulipModel model, const uint8_t mac[6]);
 
 uint32_t csr_r(TestMachine *tm, unsigned n);
 void csr_w(TestMachine *tm, unsigned n, uint32_t v);

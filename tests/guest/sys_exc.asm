@@ -3,11 +3,6 @@
 ; next one) followed by the handler's four dwords.
 %include "lib.inc"
 
-%macro EXPECT_FAULT 2 ; label of faulting insn, resume label
-    REPORT %1
-    mov dword [resume], %2
-%endmacro
-
 test_main:
     ; #DE
     EXPECT_FAULT f_de, r_de

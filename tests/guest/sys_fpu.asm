@@ -4,11 +4,6 @@
 ; (core/x87) from test_cpu_fpu_glue.c.
 %include "lib.inc"
 
-%macro EXPECT_FAULT 2
-    REPORT %1
-    mov dword [resume], %2
-%endmacro
-
 test_main:
     mov eax, cr0
     or eax, 0x20            ; NE

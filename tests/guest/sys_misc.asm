@@ -2,11 +2,6 @@
 ; TSC MSR.
 %include "lib.inc"
 
-%macro EXPECT_FAULT 2
-    REPORT %1
-    mov dword [resume], %2
-%endmacro
-
 test_main:
     ; #GP whose gate is not present: #NP during #GP delivery -> #DF(0)
     and dword [idt + 13 * 8 + 4], ~0x8000

@@ -6,11 +6,6 @@
 %define PD   0x200000
 %define PT0  0x201000
 
-%macro EXPECT_FAULT 2
-    REPORT %1
-    mov dword [resume], %2
-%endmacro
-
 test_main:
     ; page table 0: identity, user-accessible, writable
     xor ecx, ecx
@@ -94,15 +89,7 @@ r3:
     invlpg [0x303000]
     REPORT [0x303000]       ; now 0x3333
     ; ring 3 touching a supervisor page
-    pushfd
-    or dword [esp], 0x3000  ; IOPL 3 so ring 3 may report
-    pop eax
-    push dword 0x2B
-    push dword 0x80000
-    push eax
-    push dword 0x23
-    push dword ring3
-    iret
+    ENTER_RING3 ring3
 ring3:
     mov ax, 0x2B
     mov ds, ax

@@ -2,11 +2,6 @@
 ; with IRET; privilege checks in ring 3.
 %include "lib.inc"
 
-%macro EXPECT_FAULT 2
-    REPORT %1
-    mov dword [resume], %2
-%endmacro
-
 test_main:
     SET_GATE 0x80, syscall, 3
     SET_GATE 0x81, syscall, 0
@@ -14,15 +9,7 @@ test_main:
     mov es, ax
     mov ax, 0x2B
     mov fs, ax
-    pushfd
-    or dword [esp], 0x3000
-    pop eax
-    push dword 0x2B
-    push dword 0x80000
-    push eax
-    push dword 0x23
-    push dword ring3
-    iret
+    ENTER_RING3 ring3
 ring3:
     mov eax, es             ; DPL 0 data: nulled on the way out
     REPORT eax

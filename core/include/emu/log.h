@@ -119,4 +119,9 @@ typedef enum EmuError {
     EMU_ERROR_HOST,    /* a host resource failed */
 } EmuError;
 
+/* Set *errp to EMU_ERROR_INVALID "what: <message>" and return false, so a
+ * parser can report malformed input with one return statement. */
+bool emu_error_invalid(GError **errp, const char *what, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+
 #endif /* EMU_LOG_H */

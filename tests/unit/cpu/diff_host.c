@@ -38,6 +38,19 @@ static void on_fault(int sig, siginfo_t *si, void *uc)
 }
 
 void diff_run_native(void);
+/* EFLAGS and every register but EAX from diff_in_regs, ESP last. */
+#define LOAD_IN_REGS_BUT_EAX                                                   \
+    "    pushl diff_in_regs+32\n"                                              \
+    "    popfl\n"                                                              \
+    "    movl diff_in_regs+4, %ecx\n"                                          \
+    "    movl diff_in_regs+8, %edx\n"                                          \
+    "    movl diff_in_regs+12, %ebx\n"                                         \
+    "    movl diff_in_regs+20, %ebp\n"                                         \
+    "    movl diff_in_regs+24, %esi\n"                                         \
+    "    movl diff_in_regs+28, %edi\n"                                         \
+    "    movl diff_in_regs+16, %esp\n"
+/* One instruction a line. */
+/* clang-format off */
 __asm__(".text\n"
         ".globl diff_run_native\n"
         "diff_run_native:\n"
@@ -46,28 +59,12 @@ __asm__(".text\n"
         "    movl $1f, diff_ret_addr\n"
         "    cmpl $0, diff_code16_mode\n"
         "    jne 4f\n"
-        "    pushl diff_in_regs+32\n"
-        "    popfl\n"
+        LOAD_IN_REGS_BUT_EAX
         "    movl diff_in_regs+0, %eax\n"
-        "    movl diff_in_regs+4, %ecx\n"
-        "    movl diff_in_regs+8, %edx\n"
-        "    movl diff_in_regs+12, %ebx\n"
-        "    movl diff_in_regs+20, %ebp\n"
-        "    movl diff_in_regs+24, %esi\n"
-        "    movl diff_in_regs+28, %edi\n"
-        "    movl diff_in_regs+16, %esp\n"
         "    jmp *diff_code_addr\n"
         /* 16-bit code: DS = ES = data window, far jump into the segment */
         "4:\n"
-        "    pushl diff_in_regs+32\n"
-        "    popfl\n"
-        "    movl diff_in_regs+4, %ecx\n"
-        "    movl diff_in_regs+8, %edx\n"
-        "    movl diff_in_regs+12, %ebx\n"
-        "    movl diff_in_regs+20, %ebp\n"
-        "    movl diff_in_regs+24, %esi\n"
-        "    movl diff_in_regs+28, %edi\n"
-        "    movl diff_in_regs+16, %esp\n"
+        LOAD_IN_REGS_BUT_EAX
         "    movw $7, %ax\n"
         "    movw %ax, %ds\n"
         "    movw %ax, %es\n"
@@ -96,6 +93,7 @@ __asm__(".text\n"
         "    cld\n"
         "    popal\n"
         "    ret\n");
+/* clang-format on */
 
 static void *map_at(uint32_t addr, int prot)
 {
@@ -135,6 +133,27 @@ static void write_full(const void *buf, size_t len)
     }
 }
 
+/* Install a 64 KiB LDT segment; exits if the kernel refuses. */
+static void ldt_set(unsigned entry, uint32_t base, unsigned seg32,
+                    unsigned contents)
+{
+    struct user_desc d = {
+        .entry_number = entry,
+        .base_addr = base,
+        .limit = 0xFFFF,
+        .seg_32bit = seg32,
+        .contents = contents, /* 0 data, 2 code */
+        .read_exec_only = 0,
+        .limit_in_pages = 0,
+        .seg_not_present = 0,
+        .useable = 1,
+    };
+    if (syscall(SYS_modify_ldt, 1, &d, sizeof(d)) != 0) {
+        perror("diff_host: modify_ldt");
+        exit(2);
+    }
+}
+
 int main(void)
 {
     uint8_t *data = map_at(DIFF_DATA_ADDR, PROT_READ | PROT_WRITE);
@@ -153,41 +172,14 @@ int main(void)
     sigaction(SIGBUS, &sa, NULL);
     sigaction(SIGTRAP, &sa, NULL);
 
-    /* FS: a 16-bit-limit data segment based at the data window, for the
-     * 16-bit addressing cases (LDT entry 0, selector 7). */
-    struct user_desc cd = {
-        .entry_number = 1,
-        .base_addr = DIFF_CODE_ADDR,
-        .limit = 0xFFFF,
-        .seg_32bit = 0,
-        .contents = 2, /* code */
-        .read_exec_only = 0,
-        .limit_in_pages = 0,
-        .seg_not_present = 0,
-        .useable = 1,
-    };
-    if (syscall(SYS_modify_ldt, 1, &cd, sizeof(cd)) != 0) {
-        perror("diff_host: modify_ldt");
-        exit(2);
-    }
+    /* LDT entry 1: the 16-bit code segment at the code window. */
+    ldt_set(1, DIFF_CODE_ADDR, 0, 2);
     uint16_t cs, ds;
     __asm__ volatile("movw %%cs, %0\n\tmovw %%ds, %1" : "=r"(cs), "=r"(ds));
     diff_host_ds = ds;
-    struct user_desc ud = {
-        .entry_number = 0,
-        .base_addr = DIFF_DATA_ADDR,
-        .limit = 0xFFFF,
-        .seg_32bit = 1,
-        .contents = 0,
-        .read_exec_only = 0,
-        .limit_in_pages = 0,
-        .seg_not_present = 0,
-        .useable = 1,
-    };
-    if (syscall(SYS_modify_ldt, 1, &ud, sizeof(ud)) != 0) {
-        perror("diff_host: modify_ldt");
-        exit(2);
-    }
+    /* FS: a 16-bit-limit data segment based at the data window, for the
+     * 16-bit addressing cases (LDT entry 0, selector 7). */
+    ldt_set(0, DIFF_DATA_ADDR, 1, 0);
     __asm__ volatile("movw $7, %%ax\n\tmovw %%ax, %%fs" ::: "eax");
 
     DiffIn in;

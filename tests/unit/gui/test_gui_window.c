@@ -16,17 +16,18 @@
 #include <unistd.h>
 #include "gui.h"
 #include "settings.h"
+#include "support/shot.h"
+#include "support/xvfb.h"
 
 #define WAIT_MS 8000
 
 typedef struct Session {
-    GPid xvfb, demo;
-    int display;
+    Xvfb x;
+    GPid demo;
     int to_demo, from_demo;
     GString *buf;
     GPtrArray *lines; /* everything the demo printed */
     GHashTable *widgets;
-    char **env;
     char wid[32];
     int console_w, console_h, cw, ch;
 } Session;
@@ -36,46 +37,6 @@ static Session s;
 static int64_t now_ms(void)
 {
     return g_get_monotonic_time() / 1000;
-}
-
-static void start_xvfb(void)
-{
-    int p[2];
-    cr_assert_eq(pipe(p), 0);
-    g_autofree char *fd = g_strdup_printf("%d", p[1]);
-    g_autofree char *cmd = g_strdup_printf(
-        "Xvfb -displayfd %s -screen 0 1024x768x24 -nolisten tcp", fd);
-    g_auto(GStrv) argv = g_strsplit(cmd, " ", -1);
-    GError *err = NULL;
-    cr_assert(g_spawn_async(NULL, argv, NULL,
-                            G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
-                                G_SPAWN_LEAVE_DESCRIPTORS_OPEN |
-                                G_SPAWN_STDOUT_TO_DEV_NULL |
-                                G_SPAWN_STDERR_TO_DEV_NULL,
-                            NULL, NULL, &s.xvfb, &err),
-              "Xvfb: %s", err ? err->message : "");
-    close(p[1]);
-    char num[16] = {0};
-    size_t got = 0;
-    int64_t deadline = now_ms() + WAIT_MS;
-    while (!strchr(num, '\n') && now_ms() < deadline && got < 15) {
-        struct pollfd pf = {p[0], POLLIN, 0};
-        if (poll(&pf, 1, 100) > 0) {
-            ssize_t n = read(p[0], num + got, sizeof(num) - 1 - got);
-            if (n <= 0) {
-                break;
-            }
-            got += (size_t)n;
-        }
-    }
-    close(p[0]);
-    cr_assert(strchr(num, '\n'), "Xvfb did not report its display");
-    s.display = atoi(num);
-    g_autofree char *disp = g_strdup_printf(":%d", s.display);
-    s.env = g_environ_setenv(g_get_environ(), "DISPLAY", disp, TRUE);
-    /* Under ASan: X, Mesa and D-Bus leave allocations behind at exit that
-     * are not ours; memory errors still make the demo fail. */
-    s.env = g_environ_setenv(s.env, "ASAN_OPTIONS", "detect_leaks=0", TRUE);
 }
 
 static void widget_line(const char *line)
@@ -151,23 +112,6 @@ static void send_cmd(const char *fmt, ...)
     cr_assert_eq(write(s.to_demo, line, strlen(line)), (ssize_t)strlen(line));
 }
 
-/* Run xdotool (bounded by timeout(1)); returns its stdout. */
-static char *xdo(const char *args)
-{
-    g_autofree char *cmd = g_strdup_printf("timeout 10 xdotool %s", args);
-    g_auto(GStrv) argv = NULL;
-    char *out = NULL;
-    int status = 0;
-    GError *err = NULL;
-    cr_assert(g_shell_parse_argv(cmd, NULL, &argv, NULL));
-    cr_assert(g_spawn_sync(NULL, argv, s.env, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                           &out, NULL, &status, &err),
-              "%s", err ? err->message : "");
-    cr_assert(g_spawn_check_wait_status(status, NULL), "xdotool %s failed",
-              args);
-    return out;
-}
-
 static void start_demo(const char *extra)
 {
     g_autofree char *cmd = g_strdup_printf(
@@ -178,40 +122,23 @@ static void start_demo(const char *extra)
     s.buf = g_string_new(NULL);
     s.lines = g_ptr_array_new_with_free_func(g_free);
     s.widgets = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    start_xvfb();
+    xvfb_start(&s.x);
     cr_assert(g_shell_parse_argv(cmd, NULL, &argv, NULL));
     cr_assert(g_spawn_async_with_pipes(
-                  NULL, argv, s.env, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                  NULL, argv, s.x.env, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
                   &s.demo, &s.to_demo, &s.from_demo, NULL, &err),
               "%s", err ? err->message : "");
     const char *ready = wait_for("ready ");
     cr_assert_eq(sscanf(ready, "ready %d %d %d %d", &s.console_w, &s.console_h,
                         &s.cw, &s.ch),
                  4);
-    g_autofree char *wid = xdo("search --sync --name '^tulipvm-demo$'");
+    g_autofree char *wid =
+        xvfb_xdotool(&s.x, "search --sync --name '^tulipvm-demo$'");
     g_strlcpy(s.wid, g_strstrip(wid), sizeof(s.wid));
     cr_assert(s.wid[0]);
-    g_autofree char *cmd2 = g_strdup_printf("windowfocus --sync %s", s.wid);
-    g_free(xdo(cmd2));
+    g_free(xvfb_xdotool(&s.x, "windowfocus --sync %s", s.wid));
     /* Keys go to the window under the pointer when nothing manages focus. */
-    g_autofree char *cmd3 = g_strdup_printf("mousemove --window %s 5 5", s.wid);
-    g_free(xdo(cmd3));
-}
-
-/* Wait up to 3 s for pid, then kill it; its wait status. */
-static int reap(GPid pid)
-{
-    int64_t deadline = now_ms() + 3000;
-    int status = 0;
-    while (now_ms() < deadline) {
-        if (waitpid(pid, &status, WNOHANG) == pid) {
-            return status;
-        }
-        g_usleep(10000);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-    return status;
+    g_free(xvfb_xdotool(&s.x, "mousemove --window %s 5 5", s.wid));
 }
 
 /* Quit the demo the normal way; it must exit cleanly (no crash, no ASan). */
@@ -219,7 +146,7 @@ static void finish(void)
 {
     send_cmd("quit");
     close(s.to_demo);
-    int status = reap(s.demo);
+    int status = xvfb_reap(s.demo, 3000);
     s.demo = 0;
     close(s.from_demo);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
@@ -231,19 +158,15 @@ static void teardown(void)
     if (s.demo) {
         send_cmd("quit");
         close(s.to_demo);
-        reap(s.demo);
+        xvfb_reap(s.demo, 3000);
         close(s.from_demo);
     }
-    if (s.xvfb) {
-        kill(s.xvfb, SIGTERM);
-        reap(s.xvfb);
-    }
+    xvfb_stop(&s.x);
     if (s.lines) {
         g_ptr_array_free(s.lines, TRUE);
         g_hash_table_destroy(s.widgets);
         g_string_free(s.buf, TRUE);
     }
-    g_strfreev(s.env);
     memset(&s, 0, sizeof(s));
 }
 
@@ -251,67 +174,37 @@ TestSuite(gui_window, .fini = teardown, .timeout = 60);
 
 static void key(const char *name)
 {
-    g_autofree char *cmd = g_strdup_printf("key --window %s %s", s.wid, name);
-    g_free(xdo(cmd));
+    g_free(xvfb_xdotool(&s.x, "key --window %s %s", s.wid, name));
 }
 
 static void click(const char *id)
 {
     const SDL_Rect *r = g_hash_table_lookup(s.widgets, id);
     cr_assert_not_null(r, "no widget %s on screen", id);
-    g_autofree char *cmd =
-        g_strdup_printf("mousemove --window %s %d %d click 1", s.wid,
-                        r->x + r->w / 2, r->y + r->h / 2);
-    g_free(xdo(cmd));
+    g_free(xvfb_xdotool(&s.x, "mousemove --window %s %d %d click 1", s.wid,
+                        r->x + r->w / 2, r->y + r->h / 2));
 }
-
-typedef struct Shot {
-    uint8_t *px;
-    int w, h;
-} Shot;
 
 static Shot shot(const char *name)
 {
-    Shot sh;
-    GError *err = NULL;
     g_mkdir_with_parents(GUI_SHOT_DIR, 0755);
     g_autofree char *path =
         g_strdup_printf("%s/%s-%d.png", GUI_SHOT_DIR, name, (int)getpid());
     send_cmd("shot %s", path);
     const char *res = wait_for("shot-");
     cr_assert(g_str_has_prefix(res, "shot-ok"), "%s", res);
-    sh.px = gui_png_read(path, &sh.w, &sh.h, &err);
-    cr_assert_not_null(sh.px, "%s", err ? err->message : "");
+    Shot sh = shot_read(path);
     /* Keep one copy under a stable name for the documentation. */
     g_autofree char *keep = g_strdup_printf("%s/%s.png", GUI_SHOT_DIR, name);
     rename(path, keep);
     return sh;
 }
 
-static uint32_t pixel(const Shot *sh, int x, int y)
-{
-    cr_assert(x >= 0 && y >= 0 && x < sh->w && y < sh->h);
-    const uint8_t *p = sh->px + ((size_t)y * sh->w + x) * 4;
-    return (uint32_t)(p[0] << 16 | p[1] << 8 | p[2]);
-}
-
-/* Pixels in the rectangle that differ from colour. */
-static int count_not(const Shot *sh, SDL_Rect r, uint32_t colour)
-{
-    int n = 0;
-    for (int y = r.y; y < r.y + r.h; y++) {
-        for (int x = r.x; x < r.x + r.w; x++) {
-            n += pixel(sh, x, y) != colour;
-        }
-    }
-    return n;
-}
-
 static uint32_t centre(const Shot *sh, const char *id)
 {
     const SDL_Rect *r = g_hash_table_lookup(s.widgets, id);
     cr_assert_not_null(r, "no widget %s", id);
-    return pixel(sh, r->x + r->w / 2, r->y + r->h / 2);
+    return shot_pixel(sh, r->x + r->w / 2, r->y + r->h / 2);
 }
 
 static SDL_Rect cells(int row, int col, int ncols)
@@ -330,15 +223,15 @@ Test(gui_window, console_shows_the_text_the_guest_wrote)
     cr_assert_eq(sh.w, s.console_w);
     cr_assert_gt(sh.h, s.console_h, "status line below the console");
     /* Row 0 holds "Linux version ...": many lit pixels in its cells. */
-    cr_assert_gt(count_not(&sh, cells(0, 0, 13), 0x000000), 100);
+    cr_assert_gt(shot_count_not(&sh, cells(0, 0, 13), 0x000000), 100);
     /* An empty row is plain black. */
-    cr_assert_eq(count_not(&sh, cells(20, 0, 80), 0x000000), 0);
+    cr_assert_eq(shot_count_not(&sh, cells(20, 0, 80), 0x000000), 0);
     /* " link up " has attribute 0x2F: green background. */
-    cr_assert_eq(pixel(&sh, 20 * s.cw + 1, 11 * s.ch + 1), 0x00AA00);
+    cr_assert_eq(shot_pixel(&sh, 20 * s.cw + 1, 11 * s.ch + 1), 0x00AA00);
     /* The box-drawing frame (attr 0x1F) has white strokes on blue. */
     SDL_Rect corner = cells(10, 2, 1);
-    cr_assert_eq(pixel(&sh, corner.x, corner.y), 0x0000AA);
-    cr_assert_gt(count_not(&sh, cells(10, 3, 10), 0x0000AA), 10);
+    cr_assert_eq(shot_pixel(&sh, corner.x, corner.y), 0x0000AA);
+    cr_assert_gt(shot_count_not(&sh, cells(10, 3, 10), 0x0000AA), 10);
     cr_assert_eq(centre(&sh, "link-0"), LINK_UP);
     g_free(sh.px);
     finish();
@@ -349,18 +242,18 @@ Test(gui_window, guest_writes_and_scrolling_reach_the_window)
 {
     start_demo("");
     Shot before = shot("before-write");
-    cr_assert_eq(count_not(&before, cells(22, 0, 20), 0x000000), 0);
+    cr_assert_eq(shot_count_not(&before, cells(22, 0, 20), 0x000000), 0);
     send_cmd("puts 22 0 07 eth0: link up, 100Mbps");
     Shot after = shot("after-write");
-    cr_assert_gt(count_not(&after, cells(22, 0, 20), 0x000000), 100);
+    cr_assert_gt(shot_count_not(&after, cells(22, 0, 20), 0x000000), 100);
     /* Scroll by four rows through the CRTC start address: the top row now
      * shows, pixel for pixel, what row 4 showed. */
     send_cmd("start %d", 4 * 80);
     Shot scrolled = shot("scrolled");
     for (int y = 0; y < s.ch; y++) {
         for (int x = 0; x < s.console_w; x++) {
-            cr_assert_eq(pixel(&scrolled, x, y), pixel(&after, x, 4 * s.ch + y),
-                         "(%d,%d)", x, y);
+            cr_assert_eq(shot_pixel(&scrolled, x, y),
+                         shot_pixel(&after, x, 4 * s.ch + y), "(%d,%d)", x, y);
         }
     }
     g_free(before.px);
@@ -375,7 +268,7 @@ static int cursor_pixels(const Shot *sh, int row, int col)
     SDL_Rect c = cells(row, col, 1);
     /* The BIOS cursor: lines 13-14 of 16, drawn in the cell's colour. */
     SDL_Rect lines = {c.x, c.y + s.ch * 13 / 16, c.w, s.ch * 2 / 16};
-    return lines.w * lines.h - count_not(sh, lines, 0xAAAAAA);
+    return lines.w * lines.h - shot_count_not(sh, lines, 0xAAAAAA);
 }
 
 /* The cursor blinks at the CRTC location and follows it. */
@@ -411,7 +304,7 @@ static bool solid_row(const Shot *sh, int y0, int y1, int x0, int x1,
 {
     for (int y = y0; y < y1; y++) {
         int x = x0;
-        while (x < x1 && pixel(sh, x, y) == colour) {
+        while (x < x1 && shot_pixel(sh, x, y) == colour) {
             x++;
         }
         if (x == x1) {
@@ -426,7 +319,7 @@ static bool solid_column(const Shot *sh, int x0, int x1, int y0, int y1,
 {
     for (int x = x0; x < x1; x++) {
         int y = y0;
-        while (y < y1 && pixel(sh, x, y) == colour) {
+        while (y < y1 && shot_pixel(sh, x, y) == colour) {
             y++;
         }
         if (y == y1) {
@@ -453,7 +346,7 @@ Test(gui_window, box_drawing_lines_join_across_cells)
     cr_assert(solid_column(&sh, 2 * s.cw, 3 * s.cw, 16 * s.ch + s.ch / 2,
                            18 * s.ch + s.ch / 2, 0xAAAAAA));
     /* "████" is solid yellow. */
-    cr_assert_eq(count_not(&sh, cells(17, 20, 4), 0xFFFF55), 0);
+    cr_assert_eq(shot_count_not(&sh, cells(17, 20, 4), 0xFFFF55), 0);
     g_free(sh.px);
     finish();
 }
@@ -472,8 +365,7 @@ Test(gui_window, keys_reach_the_guest_as_set1_scancodes)
     cr_assert_str_eq(wait_for("scancodes"), "scancodes e0 c8");
     /* A key held when the dialog opens is released for the guest, and
      * keys typed into the dialog never reach it. */
-    g_autofree char *down = g_strdup_printf("keydown --window %s shift", s.wid);
-    g_free(xdo(down));
+    g_free(xvfb_xdotool(&s.x, "keydown --window %s shift", s.wid));
     cr_assert_str_eq(wait_for("scancodes"), "scancodes 2a");
     key("F12");
     cr_assert_str_eq(wait_for("scancodes"), "scancodes aa");
@@ -481,8 +373,7 @@ Test(gui_window, keys_reach_the_guest_as_set1_scancodes)
     key("b");
     key("Escape");
     wait_for("dialog closed");
-    g_autofree char *up = g_strdup_printf("keyup --window %s shift", s.wid);
-    g_free(xdo(up));
+    g_free(xvfb_xdotool(&s.x, "keyup --window %s shift", s.wid));
     key("c");
     cr_assert_str_eq(wait_for("scancodes"), "scancodes 2e");
     cr_assert_not(seen("scancodes 30"), "'b' went to the guest");
@@ -499,9 +390,9 @@ Test(gui_window, f12_opens_the_dialog_with_the_adapters)
     SDL_Rect d = settings_rect((SDL_Rect){0, 0, s.console_w, s.console_h});
     /* The dialog face covers what was console text before. */
     int x = d.x + d.w - 20, y = d.y + d.h / 2;
-    cr_assert_eq(pixel(&sh, x, y), DLG_FACE);
-    cr_assert_eq(pixel(&before, 30, 3 * s.ch + 8) == DLG_FACE, false);
-    cr_assert_eq(pixel(&sh, d.x + 6, d.y + 6), 0x0A246Au, "title bar");
+    cr_assert_eq(shot_pixel(&sh, x, y), DLG_FACE);
+    cr_assert_eq(shot_pixel(&before, 30, 3 * s.ch + 8) == DLG_FACE, false);
+    cr_assert_eq(shot_pixel(&sh, d.x + 6, d.y + 6), 0x0A246Au, "title bar");
     /* Both adapter tabs and every attachment choice are on screen. */
     static const char *const ids[] = {
         "tab-0",        "tab-1",       "attach-none",
@@ -510,7 +401,7 @@ Test(gui_window, f12_opens_the_dialog_with_the_adapters)
     for (unsigned i = 0; i < G_N_ELEMENTS(ids); i++) {
         const SDL_Rect *r = g_hash_table_lookup(s.widgets, ids[i]);
         cr_assert_not_null(r, "%s", ids[i]);
-        cr_assert_gt(count_not(&sh, *r, DLG_FACE), 20, "%s drawn", ids[i]);
+        cr_assert_gt(shot_count_not(&sh, *r, DLG_FACE), 20, "%s drawn", ids[i]);
     }
     key("Escape");
     wait_for("dialog closed");
@@ -566,7 +457,7 @@ Test(gui_window, host_adapter_picked_from_the_list_bridges_to_it)
     /* The open list covers the dialog face below the field. */
     const SDL_Rect *item = g_hash_table_lookup(s.widgets, "host-iface=eth0");
     cr_assert_not_null(item);
-    cr_assert_eq(pixel(&sh, item->x + item->w - 3, item->y + 2), 0x0A246Au,
+    cr_assert_eq(shot_pixel(&sh, item->x + item->w - 3, item->y + 2), 0x0A246Au,
                  "current choice highlighted");
     g_free(sh.px);
     click("host-iface=veth-lab");
@@ -597,12 +488,9 @@ Test(gui_window, typed_multicast_mac_is_refused_with_red_error_text)
     key("F12");
     wait_for("dialog open");
     click("mac");
-    g_autofree char *bs =
-        g_strdup_printf("key --window %s --repeat 17 BackSpace", s.wid);
-    g_free(xdo(bs));
-    g_autofree char *ty =
-        g_strdup_printf("type --window %s --delay 5 01:02:03:04:05:06", s.wid);
-    g_free(xdo(ty));
+    g_free(xvfb_xdotool(&s.x, "key --window %s --repeat 17 BackSpace", s.wid));
+    g_free(xvfb_xdotool(&s.x, "type --window %s --delay 5 01:02:03:04:05:06",
+                        s.wid));
     click("ok");
     /* OK saw the whole address and refused it, naming the reason. */
     cr_assert_str_eq(wait_for("dialog-error"),
@@ -615,7 +503,7 @@ Test(gui_window, typed_multicast_mac_is_refused_with_red_error_text)
     int red = 0;
     for (int y = below.y; y < below.y + below.h; y++) {
         for (int x = below.x; x < below.x + below.w; x++) {
-            uint32_t p = pixel(&sh, x, y);
+            uint32_t p = shot_pixel(&sh, x, y);
             red += (p >> 16) > 150 && ((p >> 8) & 0xFF) < 80;
         }
     }
@@ -635,26 +523,26 @@ Test(gui_window, activity_light_follows_traffic)
     const SDL_Rect *link = g_hash_table_lookup(s.widgets, "link-0");
     cr_assert_not_null(link);
     int ax = link->x + link->w + 3 + link->w / 2, ay = link->y + link->h / 2;
-    cr_assert_eq(pixel(&idle, ax, ay), LINK_DOWN, "idle: grey");
+    cr_assert_eq(shot_pixel(&idle, ax, ay), LINK_DOWN, "idle: grey");
     send_cmd("traffic 5 7");
     Shot busy = shot("busy");
-    cr_assert_eq(pixel(&busy, ax, ay), 0xFFB000u, "activity: amber");
+    cr_assert_eq(shot_pixel(&busy, ax, ay), 0xFFB000u, "activity: amber");
     /* The counters are printed: the label area changed. */
     SDL_Rect label = {ax + link->w, link->y - 2, 120, link->h + 4};
     int diff = 0;
     for (int y = label.y; y < label.y + label.h; y++) {
         for (int x = label.x; x < label.x + label.w; x++) {
-            diff += pixel(&idle, x, y) != pixel(&busy, x, y);
+            diff += shot_pixel(&idle, x, y) != shot_pixel(&busy, x, y);
         }
     }
     cr_assert_gt(diff, 5);
     /* Dropped frames add " drop T/R" after the counters. */
     int label_x = link->x + 2 * link->w + 8;
     SDL_Rect tail = {label_x + 80, link->y - 2, 80, link->h + 4};
-    cr_assert_eq(count_not(&busy, tail, 0x303030), 0, "nothing there yet");
+    cr_assert_eq(shot_count_not(&busy, tail, 0x303030), 0, "nothing there yet");
     send_cmd("drops 1 2");
     Shot dropped = shot("drops");
-    cr_assert_gt(count_not(&dropped, tail, 0x303030), 10);
+    cr_assert_gt(shot_count_not(&dropped, tail, 0x303030), 10);
     g_free(dropped.px);
     g_free(idle.px);
     g_free(busy.px);

@@ -104,6 +104,23 @@ void netns_peer_release(int pid)
     waitpid(pid, NULL, 0);
 }
 
+int netns_peer_veth(void)
+{
+    int pid;
+    int fd = netns_peer(&pid);
+    if (fd < 0) {
+        return -1;
+    }
+    bool ok =
+        netns_sh("ip link add tvm0 type veth peer name tvm1 netns %d", pid);
+    netns_peer_release(pid);
+    if (!ok) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 bool netns_sh_in(int ns_fd, int home_fd, const char *fmt, ...)
 {
     va_list ap;

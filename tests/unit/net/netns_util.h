@@ -22,6 +22,10 @@ bool netns_sh(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
  */
 int netns_peer(int *pid);
 void netns_peer_release(int pid);
+/* A peer namespace joined to ours by a veth pair, tvm0 here and tvm1 there
+ * (both down, no addresses).  Returns the peer namespace fd, -1 on
+ * failure. */
+int netns_peer_veth(void);
 /* Run a shell command inside ns_fd, then return to home_fd. */
 bool netns_sh_in(int ns_fd, int home_fd, const char *fmt, ...)
     G_GNUC_PRINTF(3, 4);

@@ -26,7 +26,6 @@ static NetAttachEnv env;
 
 static void setup(void)
 {
-    int pid;
 
     ns_self = netns_isolate();
     cr_assert_geq(ns_self, 0, "needs root: network namespaces");
@@ -36,11 +35,8 @@ static void setup(void)
     g_autofree char *local = g_strdup_printf("%s/local", tmp);
     g_setenv("TULIPVM_MAC_DIR", macs, TRUE);
     g_setenv("TULIPVM_LOCAL_DIR", local, TRUE);
-    ns_peer = netns_peer(&pid);
+    ns_peer = netns_peer_veth();
     cr_assert_geq(ns_peer, 0);
-    cr_assert(
-        netns_sh("ip link add tvm0 type veth peer name tvm1 netns %d", pid));
-    netns_peer_release(pid);
     cr_assert(netns_sh("ip link set tvm0 up"));
     cr_assert(netns_sh_in(ns_peer, ns_self,
                           "ip addr add 198.18.4.2/24 dev tvm1 && "
@@ -94,6 +90,15 @@ static void pump(void)
     }
     clock_step_ns(clk, 1000000);
     g_usleep(100);
+}
+
+/* Pump until e has received n frames of the type (or the deadline). */
+static void wait_frames(const TestEnd *e, uint16_t type, unsigned n)
+{
+    for (gint64 dl = test_deadline();
+         frames_of(e, type, NULL) < n && test_before(dl);) {
+        pump();
+    }
 }
 
 /* The carrier is polled twice a second in host time: wait up to 3 s. */
@@ -197,10 +202,7 @@ Test(attach, four_adapters_on_four_networks_at_once)
     cr_assert(net_port_link_up(&n3.port), "cable plugged in");
     test_frame(f, sizeof(f), TEST_BCAST, net_attachment_mac(a3), 3);
     cr_assert_geq(net_port_send(&n3.port, f, sizeof(f)), 0);
-    for (gint64 dl = test_deadline();
-         frames_of(&other, 0x88B5, NULL) < 2 && test_before(dl);) {
-        pump();
-    }
+    wait_frames(&other, 0x88B5, 2);
     cr_assert_eq(frames_of(&other, 0x88B5, NULL), 2);
     cr_assert_eq(frames_of(&other, 0x8035, net_attachment_mac(a3)), 1,
                  "the re-attached adapter announced its MAC (RARP)");
@@ -273,10 +275,7 @@ Test(attach, capture_starts_and_stops_at_run_time)
     test_end_filter(&nb, false, false, NULL, 0);
     net_attachment_plug(b, &nb.port);
     /* Let the announcements of both MACs (RARP) pass first. */
-    for (gint64 dl = test_deadline();
-         frames_of(&na, 0x8035, NULL) < 1 && test_before(dl);) {
-        pump();
-    }
+    wait_frames(&na, 0x8035, 1);
     for (int i = 0; i < 20; i++) {
         pump();
     }
@@ -290,10 +289,7 @@ Test(attach, capture_starts_and_stops_at_run_time)
     cr_assert_eq(file_size(cap), 24, "pcap file header only");
     test_frame(f, sizeof(f), net_attachment_mac(b), net_attachment_mac(a), 1);
     cr_assert_geq(net_port_send(&na.port, f, sizeof(f)), 0);
-    for (gint64 dl = test_deadline();
-         frames_of(&nb, 0x88B5, NULL) < 1 && test_before(dl);) {
-        pump();
-    }
+    wait_frames(&nb, 0x88B5, 1);
     cr_assert_eq(frames_of(&nb, 0x88B5, NULL), 1);
     cr_assert_eq(file_size(cap), 24 + 16 + sizeof(f), "one frame captured");
     g_autofree char *desc = net_attachment_describe(a);
@@ -301,10 +297,7 @@ Test(attach, capture_starts_and_stops_at_run_time)
 
     net_attachment_capture_stop(a);
     cr_assert_geq(net_port_send(&na.port, f, sizeof(f)), 0);
-    for (gint64 dl = test_deadline();
-         frames_of(&nb, 0x88B5, NULL) < 2 && test_before(dl);) {
-        pump();
-    }
+    wait_frames(&nb, 0x88B5, 2);
     cr_assert_eq(frames_of(&nb, 0x88B5, NULL), 2);
     cr_assert_eq(file_size(cap), 24 + 16 + sizeof(f), "nothing after stop");
     g_autofree char *desc2 = net_attachment_describe(a);

@@ -346,12 +346,8 @@ Test(netd, keeps_only_cap_net_raw)
 /* A veth pair tvm0 (here) / tvm1 (peer namespace); the peer's raw view. */
 static int veth_with_peer(void)
 {
-    int pid;
-    int ns_peer = netns_peer(&pid);
+    int ns_peer = netns_peer_veth();
     cr_assert_geq(ns_peer, 0);
-    cr_assert(
-        netns_sh("ip link add tvm0 type veth peer name tvm1 netns %d", pid));
-    netns_peer_release(pid);
     cr_assert(netns_sh("ip link set tvm0 up"));
     cr_assert(netns_sh_in(ns_peer, ns_self, "ip link set tvm1 up"));
     cr_assert(netns_wait_link_up("tvm0"));

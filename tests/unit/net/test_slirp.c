@@ -38,16 +38,12 @@ static int ns_self = -1, ns_peer = -1;
 
 static void setup(void)
 {
-    int pid;
 
     ns_self = netns_isolate();
     cr_assert_geq(ns_self, 0, "needs root: network namespaces");
     cr_assert(netns_resolv_conf("nameserver 127.0.0.1\n"));
-    ns_peer = netns_peer(&pid);
+    ns_peer = netns_peer_veth();
     cr_assert_geq(ns_peer, 0);
-    cr_assert(
-        netns_sh("ip link add tvm0 type veth peer name tvm1 netns %d", pid));
-    netns_peer_release(pid);
     cr_assert(netns_sh("ip addr add 198.18.0.1/24 dev tvm0 && "
                        "ip link set tvm0 up"));
     cr_assert(netns_sh_in(ns_peer, ns_self,

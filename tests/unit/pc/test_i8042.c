@@ -3,25 +3,16 @@
  * drivers and the reboot code drive them.
  */
 #include <criterion/criterion.h>
+#include "irq_probe.h"
 #include "devices/i8042.h"
 #include "devices/port92.h"
 
 static Bus *io;
 static I8042 kbc;
 static Port92 p92;
-static bool irq1_level;
-static int irq1_rises, resets, a20_calls;
+static IrqProbe irq1;
+static int resets, a20_calls;
 static bool a20;
-
-static void irq1_set(void *opaque, int n, bool level)
-{
-    (void)opaque;
-    (void)n;
-    if (level && !irq1_level) {
-        irq1_rises++;
-    }
-    irq1_level = level;
-}
 
 static void on_reset(void *opaque)
 {
@@ -49,11 +40,11 @@ static uint8_t inb(uint16_t port)
 static void setup(void)
 {
     io = bus_new("io", 0xFFFF);
-    irq1_level = false;
-    irq1_rises = resets = a20_calls = 0;
+    irq1.level = false;
+    irq1.rises = resets = a20_calls = 0;
     a20 = true;
     SysCtrlOps ops = {on_reset, on_a20, NULL};
-    cr_assert(i8042_init(&kbc, io, irq_line(irq1_set, NULL, 0), &ops, NULL));
+    cr_assert(i8042_init(&kbc, io, irq_probe_line(&irq1), &ops, NULL));
     cr_assert(port92_init(&p92, io, &ops, NULL));
 }
 
@@ -108,12 +99,12 @@ Test(pc_i8042, absent_aux_port_fails_loop_test_without_timeout)
 Test(pc_i8042, keyboard_reset_answers_ack_then_bat_each_on_irq1)
 {
     outb(0x60, 0xFF);
-    cr_assert(irq1_level);
+    cr_assert(irq1.level);
     cr_assert_eq(inb(0x60), 0xFA);
-    cr_assert(irq1_level);
-    cr_assert_eq(irq1_rises, 2, "a new edge for the second byte");
+    cr_assert(irq1.level);
+    cr_assert_eq(irq1.rises, 2, "a new edge for the second byte");
     cr_assert_eq(inb(0x60), 0xAA);
-    cr_assert_not(irq1_level);
+    cr_assert_not(irq1.level);
     cr_assert_eq(inb(0x64) & 0x01, 0);
 }
 
@@ -155,12 +146,12 @@ Test(pc_i8042, keys_reach_the_cpu_and_wait_while_interface_disabled)
     command(0xAD, 0);
     cr_assert(i8042_put_scancodes(&kbc, a_press_release, 2));
     cr_assert_eq(inb(0x64) & 0x01, 0, "held by the disabled interface");
-    cr_assert_not(irq1_level);
+    cr_assert_not(irq1.level);
     command(0xAE, 0);
-    cr_assert(irq1_level);
+    cr_assert(irq1.level);
     cr_assert_eq(inb(0x60), 0x1E);
     cr_assert_eq(inb(0x60), 0x9E);
-    cr_assert_not(irq1_level);
+    cr_assert_not(irq1.level);
 }
 
 Test(pc_i8042, keyboard_buffer_overflow_ends_with_overrun_code)

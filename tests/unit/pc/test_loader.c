@@ -7,6 +7,7 @@
 #include <string.h>
 #include <lzma.h>
 #include <zlib.h>
+#include "emu/bytes.h"
 #include "emu/loader.h"
 
 #define RAM_SIZE    (64u << 20)
@@ -27,18 +28,6 @@ static void setup(void)
 static void teardown(void)
 {
     mem_free(mem);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = v;
-    p[1] = v >> 8;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, v);
-    put16(p + 2, v >> 16);
 }
 
 static uint32_t get32(uint64_t addr)
@@ -71,30 +60,30 @@ static GByteArray *make_elf(void)
     f[4] = 1; /* ELFCLASS32 */
     f[5] = 1; /* little endian */
     f[6] = 1;
-    put16(f + 16, 2); /* ET_EXEC */
-    put16(f + 18, 3); /* EM_386 */
-    put32(f + 20, 1);
-    put32(f + 24, 0xC1000004); /* e_entry (virtual) */
-    put32(f + 28, 52);         /* e_phoff */
-    put16(f + 40, 52);
-    put16(f + 42, 32);
-    put16(f + 44, 3);
+    le16_put(f + 16, 2); /* ET_EXEC */
+    le16_put(f + 18, 3); /* EM_386 */
+    le32_put(f + 20, 1);
+    le32_put(f + 24, 0xC1000004); /* e_entry (virtual) */
+    le32_put(f + 28, 52);         /* e_phoff */
+    le16_put(f + 40, 52);
+    le16_put(f + 42, 32);
+    le16_put(f + 44, 3);
     uint8_t *ph = f + 52;
-    put32(ph + 0, 1); /* PT_LOAD text */
-    put32(ph + 4, 0x200);
-    put32(ph + 8, 0xC1000000);
-    put32(ph + 12, 0x1000000);
-    put32(ph + 16, sizeof text);
-    put32(ph + 20, sizeof text);
+    le32_put(ph + 0, 1); /* PT_LOAD text */
+    le32_put(ph + 4, 0x200);
+    le32_put(ph + 8, 0xC1000000);
+    le32_put(ph + 12, 0x1000000);
+    le32_put(ph + 16, sizeof text);
+    le32_put(ph + 20, sizeof text);
     ph += 32;
-    put32(ph + 0, 1); /* PT_LOAD data + bss */
-    put32(ph + 4, 0x280);
-    put32(ph + 8, 0xC1001000);
-    put32(ph + 12, 0x1001000);
-    put32(ph + 16, sizeof data);
-    put32(ph + 20, 0x3000);
+    le32_put(ph + 0, 1); /* PT_LOAD data + bss */
+    le32_put(ph + 4, 0x280);
+    le32_put(ph + 8, 0xC1001000);
+    le32_put(ph + 12, 0x1001000);
+    le32_put(ph + 16, sizeof data);
+    le32_put(ph + 20, 0x3000);
     ph += 32;
-    put32(ph + 0, 4); /* PT_NOTE: ignored */
+    le32_put(ph + 0, 4); /* PT_NOTE: ignored */
     memcpy(f + 0x200, text, sizeof text);
     memcpy(f + 0x280, data, sizeof data);
     GByteArray *a = g_byte_array_new();
@@ -111,7 +100,7 @@ static GByteArray *compress_xz(const GByteArray *in)
                  LZMA_OK);
     GByteArray *a = g_byte_array_new_take(out, pos);
     uint8_t size[4];
-    put32(size, in->len); /* the kernel build's size trailer */
+    le32_put(size, in->len); /* the kernel build's size trailer */
     g_byte_array_append(a, size, 4);
     return a;
 }
@@ -140,20 +129,20 @@ static GByteArray *make_bzimage(const GByteArray *payload, uint32_t initrd_max)
     size_t len = SETUP_LEN + PAYLOAD_REL + payload->len + 16;
     uint8_t *k = g_malloc0(len);
     k[0x1F1] = 4;
-    put16(k + 0x1FE, 0xAA55);
+    le16_put(k + 0x1FE, 0xAA55);
     k[0x200] = 0xEB;
     k[0x201] = 0x6A;
     memcpy(k + 0x202, "HdrS", 4);
-    put16(k + 0x206, 0x020F);
+    le16_put(k + 0x206, 0x020F);
     k[0x211] = 0x01;
-    put32(k + 0x214, 0x100000);
-    put32(k + 0x22C, initrd_max);
-    put32(k + 0x230, 0x1000000);
-    put32(k + 0x238, 2047);
-    put32(k + 0x248, PAYLOAD_REL);
-    put32(k + 0x24C, payload->len);
-    put32(k + 0x258, 0x1000000);
-    put32(k + 0x260, 0x1000000); /* init_size: 16 MiB */
+    le32_put(k + 0x214, 0x100000);
+    le32_put(k + 0x22C, initrd_max);
+    le32_put(k + 0x230, 0x1000000);
+    le32_put(k + 0x238, 2047);
+    le32_put(k + 0x248, PAYLOAD_REL);
+    le32_put(k + 0x24C, payload->len);
+    le32_put(k + 0x258, 0x1000000);
+    le32_put(k + 0x260, 0x1000000); /* init_size: 16 MiB */
     memset(k + SETUP_LEN, 0x90, PAYLOAD_REL);
     memcpy(k + SETUP_LEN + PAYLOAD_REL, payload->data, payload->len);
     return g_byte_array_new_take(k, len);

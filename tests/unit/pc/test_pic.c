@@ -3,22 +3,12 @@
  * way Linux's i8259.c programs and acknowledges it.
  */
 #include <criterion/criterion.h>
+#include "irq_probe.h"
 #include "devices/pic.h"
 
 static Bus *io;
 static PicPair pic;
-static bool intr_level;
-static int intr_rises;
-
-static void intr_set(void *opaque, int n, bool level)
-{
-    (void)opaque;
-    (void)n;
-    if (level && !intr_level) {
-        intr_rises++;
-    }
-    intr_level = level;
-}
+static IrqProbe intr;
 
 static void outb(uint16_t port, uint8_t v)
 {
@@ -50,10 +40,10 @@ static void linux_init(uint8_t icw4)
 static void setup(void)
 {
     io = bus_new("io", 0xFFFF);
-    intr_level = false;
-    intr_rises = 0;
+    intr.level = false;
+    intr.rises = 0;
     cr_assert(pic_init(&pic, io, NULL));
-    pic_set_intr_output(&pic, irq_line(intr_set, NULL, 0));
+    pic_set_intr_output(&pic, irq_probe_line(&intr));
     linux_init(0x01);
 }
 
@@ -100,7 +90,7 @@ Test(pc_pic, init_sequence_sets_vector_bases_and_cascade)
 {
     set_irq(0, true);
     cr_assert(pic_intr_pending(&pic));
-    cr_assert(intr_level, "INTR output follows");
+    cr_assert(intr.level, "INTR output follows");
     cr_assert_eq(pic_intr_ack(&pic), 0x30);
     outb(0x20, 0x60);
     set_irq(12, true);
@@ -147,7 +137,7 @@ Test(pc_pic, level_triggered_line_reasserts_after_eoi_while_high)
     sm &= ~0x08;
     outb(0xA1, sm);
     cr_assert_not(pic_intr_pending(&pic));
-    cr_assert_not(intr_level);
+    cr_assert_not(intr.level);
 }
 
 Test(pc_pic, edge_triggered_line_needs_a_new_edge_after_eoi)
@@ -284,15 +274,15 @@ Test(pc_pic, reinitialisation_clears_masks_and_needs_a_new_edge)
 Test(pc_pic, intr_output_follows_pending_state)
 {
     set_irq(1, true);
-    cr_assert(intr_level);
-    cr_assert_eq(intr_rises, 1);
+    cr_assert(intr.level);
+    cr_assert_eq(intr.rises, 1);
     pic_intr_ack(&pic);
-    cr_assert_not(intr_level);
+    cr_assert_not(intr.level);
     outb(0x20, 0x61);
     set_irq(1, false);
     set_irq(1, true);
-    cr_assert(intr_level);
-    cr_assert_eq(intr_rises, 2);
+    cr_assert(intr.level);
+    cr_assert_eq(intr.rises, 2);
 }
 
 Test(pc_pic, intr_source_interface_reaches_the_pair)

@@ -4,6 +4,7 @@
  * one-shot clockevent on channel 0, and the latched-count clocksource.
  */
 #include <criterion/criterion.h>
+#include "irq_probe.h"
 #include "devices/pit.h"
 
 #define CPU_HZ 100000000ull /* deliberately not a multiple of the PIT rate */
@@ -11,18 +12,7 @@
 static Bus *io;
 static Clock *clk;
 static Pit pit;
-static bool irq0_level;
-static int irq0_rises;
-
-static void irq0_set(void *opaque, int n, bool level)
-{
-    (void)opaque;
-    (void)n;
-    if (level && !irq0_level) {
-        irq0_rises++;
-    }
-    irq0_level = level;
-}
+static IrqProbe irq0;
 
 static void outb(uint16_t port, uint8_t v)
 {
@@ -44,9 +34,9 @@ static void setup(void)
 {
     io = bus_new("io", 0xFFFF);
     clk = clock_new(CPU_HZ);
-    irq0_level = false;
-    irq0_rises = 0;
-    cr_assert(pit_init(&pit, io, clk, irq_line(irq0_set, NULL, 0), NULL));
+    irq0.level = false;
+    irq0.rises = 0;
+    cr_assert(pit_init(&pit, io, clk, irq_probe_line(&irq0), NULL));
 }
 
 static void teardown(void)
@@ -141,17 +131,17 @@ Test(pc_pit, periodic_mode2_gives_hz_interrupts)
     outb(0x43, 0x34);
     outb(0x40, 4773 & 0xFF);
     outb(0x40, 4773 >> 8);
-    irq0_rises = 0;
+    irq0.rises = 0;
     clock_step(clk, CPU_HZ); /* one second */
-    cr_assert(irq0_rises >= 249 && irq0_rises <= 250, "rises %d", irq0_rises);
+    cr_assert(irq0.rises >= 249 && irq0.rises <= 250, "rises %d", irq0.rises);
     /* pit_shutdown(): 0x30, 0, 0 ends the periodic interrupts. */
     outb(0x43, 0x30);
     outb(0x40, 0);
     outb(0x40, 0);
-    cr_assert_not(irq0_level, "mode 0 drives OUT low");
-    irq0_rises = 0;
+    cr_assert_not(irq0.level, "mode 0 drives OUT low");
+    irq0.rises = 0;
     clock_step(clk, CPU_HZ);
-    cr_assert_leq(irq0_rises, 1, "at most the terminal count of 65536");
+    cr_assert_leq(irq0.rises, 1, "at most the terminal count of 65536");
 }
 
 Test(pc_pit, oneshot_mode4_fires_once_after_count)
@@ -159,18 +149,18 @@ Test(pc_pit, oneshot_mode4_fires_once_after_count)
     outb(0x43, 0x38); /* pit_set_oneshot() */
     outb(0x40, 1000 & 0xFF);
     outb(0x40, 1000 >> 8);
-    irq0_rises = 0;
+    irq0.rises = 0;
     clock_step(clk, ticks(999));
-    cr_assert_eq(irq0_rises, 0, "not before the count expires");
+    cr_assert_eq(irq0.rises, 0, "not before the count expires");
     clock_step(clk, ticks(10));
-    cr_assert_eq(irq0_rises, 1);
+    cr_assert_eq(irq0.rises, 1);
     clock_step(clk, ticks(200000));
-    cr_assert_eq(irq0_rises, 1, "one strobe only");
+    cr_assert_eq(irq0.rises, 1, "one strobe only");
     /* pit_next_event(): a new count re-arms without a control word. */
     outb(0x40, 50);
     outb(0x40, 0);
     clock_step(clk, ticks(60));
-    cr_assert_eq(irq0_rises, 2);
+    cr_assert_eq(irq0.rises, 2);
 }
 
 Test(pc_pit, latch_command_freezes_the_value_read)
@@ -258,9 +248,9 @@ Test(pc_pit, illegal_count_one_in_mode2_stays_bounded)
     outb(0x43, 0x34);
     outb(0x40, 1);
     outb(0x40, 0);
-    irq0_rises = 0;
+    irq0.rises = 0;
     clock_step(clk, ticks(100));
-    cr_assert(irq0_rises >= 49 && irq0_rises <= 50);
+    cr_assert(irq0.rises >= 49 && irq0.rises <= 50);
 }
 
 Test(pc_pit, mode1_one_shot_starts_on_gate_edge_and_retriggers)

@@ -3,6 +3,7 @@
  * mc146818-lib drive it, on a hand-stepped machine clock.
  */
 #include <criterion/criterion.h>
+#include "irq_probe.h"
 #include "devices/rtc.h"
 
 #define CPU_HZ   100000000ull
@@ -13,18 +14,7 @@
 static Bus *io;
 static Clock *clk;
 static Rtc rtc;
-static bool irq8_level;
-static int irq8_rises;
-
-static void irq8_set(void *opaque, int n, bool level)
-{
-    (void)opaque;
-    (void)n;
-    if (level && !irq8_level) {
-        irq8_rises++;
-    }
-    irq8_level = level;
-}
+static IrqProbe irq8;
 
 static uint8_t cmos_read(uint8_t idx)
 {
@@ -42,10 +32,10 @@ static void setup(void)
 {
     io = bus_new("io", 0xFFFF);
     clk = clock_new(CPU_HZ);
-    irq8_level = false;
-    irq8_rises = 0;
+    irq8.level = false;
+    irq8.rises = 0;
     RtcConfig cfg = {.start_time = START_TS, .ram_size = 128u << 20};
-    cr_assert(rtc_init(&rtc, io, clk, irq_line(irq8_set, NULL, 0), &cfg, NULL));
+    cr_assert(rtc_init(&rtc, io, clk, irq_probe_line(&irq8), &cfg, NULL));
 }
 
 static void teardown(void)
@@ -128,23 +118,23 @@ Test(pc_rtc, periodic_interrupt_runs_at_register_a_rate)
     int count = 0;
     for (uint64_t t = 0; t < CPU_HZ; t += 50 * US) {
         clock_step(clk, 50 * US);
-        if (irq8_level) {
+        if (irq8.level) {
             uint8_t c = cmos_read(0x0C);
             cr_assert_eq(c & 0xC0, 0xC0, "IRQF and PF");
-            cr_assert_not(irq8_level, "reading C lowers IRQ8");
+            cr_assert_not(irq8.level, "reading C lowers IRQ8");
             count++;
         }
     }
     cr_assert(count >= 1023 && count <= 1024, "count %d", count);
     cmos_write(0x0A, 0x2F); /* 2 Hz */
-    irq8_rises = 0;
+    irq8.rises = 0;
     for (int i = 0; i < 40; i++) {
         clock_step(clk, 50 * MS);
-        if (irq8_level) {
+        if (irq8.level) {
             (void)cmos_read(0x0C);
         }
     }
-    cr_assert_eq(irq8_rises, 4, "2 Hz over 2 s");
+    cr_assert_eq(irq8.rises, 4, "2 Hz over 2 s");
 }
 
 Test(pc_rtc, update_interrupt_once_per_second)
@@ -152,12 +142,12 @@ Test(pc_rtc, update_interrupt_once_per_second)
     cmos_write(0x0B, 0x02 | 0x10);
     for (int i = 0; i < 50; i++) {
         clock_step(clk, 100 * MS);
-        if (irq8_level) {
+        if (irq8.level) {
             uint8_t c = cmos_read(0x0C);
             cr_assert_eq(c & 0x90, 0x90, "IRQF, UF: 0x%x at %d", c, i);
         }
     }
-    cr_assert(irq8_rises == 5, "rises %d", irq8_rises);
+    cr_assert(irq8.rises == 5, "rises %d", irq8.rises);
 }
 
 Test(pc_rtc, alarm_interrupt_fires_at_matching_time)
@@ -168,9 +158,9 @@ Test(pc_rtc, alarm_interrupt_fires_at_matching_time)
     cmos_write(0x05, 0x00);
     cmos_write(0x0B, 0x02 | 0x20);
     clock_step(clk, 4900 * MS);
-    cr_assert_not(irq8_level);
+    cr_assert_not(irq8.level);
     clock_step(clk, 200 * MS);
-    cr_assert(irq8_level);
+    cr_assert(irq8.level);
     cr_assert_eq(cmos_read(0x0C) & 0xB0, 0xB0, "IRQF, AF and UF");
 }
 
@@ -181,7 +171,7 @@ Test(pc_rtc, alarm_dont_care_bytes_match_every_second)
     cmos_write(0x05, 0xFF);
     cmos_write(0x0B, 0x02 | 0x20);
     clock_step(clk, 1000 * MS);
-    cr_assert(irq8_level);
+    cr_assert(irq8.level);
 }
 
 Test(pc_rtc, set_bit_freezes_time_for_setting)
@@ -258,11 +248,11 @@ Test(pc_rtc, pending_interrupt_stops_timer_events_until_c_is_read)
 {
     cmos_write(0x0B, 0x02 | 0x40); /* PIE at 1024 Hz */
     clock_step(clk, 10 * MS);
-    cr_assert(irq8_level);
+    cr_assert(irq8.level);
     cr_assert_eq(clock_next_deadline(clk), CLOCK_NEVER,
                  "no event storm while IRQ8 is already asserted");
     cr_assert_eq(cmos_read(0x0C) & 0xC0, 0xC0);
     cr_assert_neq(clock_next_deadline(clk), CLOCK_NEVER, "re-armed");
     clock_step(clk, 1 * MS);
-    cr_assert(irq8_level);
+    cr_assert(irq8.level);
 }

@@ -5,30 +5,18 @@
 #include <criterion/criterion.h>
 #include <zlib.h>
 #include "drivers/tulip_drv.h"
-#include "emu/log.h"
 
 static TestMachine *tm;
 static const uint8_t vpc_mac[6] = {0x00, 0x03, 0xFF, 0x12, 0x34, 0x56};
 
-static void make(TulipModel model)
-{
-    TulipConfig cfg;
-    log_set_enabled(0);
-    tulip_config_default(&cfg);
-    memcpy(cfg.mac, vpc_mac, 6);
-    cfg.model = model;
-    tm = tm_new(&cfg);
-    tm_probe(tm);
-}
-
 static void setup_mii(void)
 {
-    make(TULIP_MODEL_DC21140);
+    tm = tm_new_probed(TULIP_MODEL_DC21140, vpc_mac);
 }
 
 static void setup_gpr(void)
 {
-    make(TULIP_MODEL_DC21140_GPR);
+    tm = tm_new_probed(TULIP_MODEL_DC21140_GPR, vpc_mac);
 }
 
 static void teardown(void)

@@ -10,37 +10,9 @@
 #include <string.h>
 #include "x87_harness.h"
 
-#define SW_IE  0x0001
-#define SW_ZE  0x0004
-#define SW_OE  0x0008
-#define SW_PE  0x0020
-#define SW_ES  0x0080
-#define SW_B   0x8000
 #define EFL_CF 0x001
 #define EFL_PF 0x004
 #define EFL_ZF 0x040
-
-static unsigned top_of(const X87 *f)
-{
-    return (f->sw >> 11) & 7;
-}
-
-static F80 st_of(const X87 *f, unsigned i)
-{
-    return f80_get(f->st[(top_of(f) + i) & 7]);
-}
-
-static void exec_ok(X87 *f, TestMem *m, uint8_t op, uint8_t modrm, uint32_t ea)
-{
-    X87Result r = x87t_exec(f, m, op, modrm, ea);
-    cr_assert_eq(r, X87_OK, "%02x %02x gave %d", op, modrm, r);
-}
-
-static void fldcw(X87 *f, TestMem *m, uint16_t cw)
-{
-    memcpy(m->b + 0x10, &cw, 2);
-    exec_ok(f, m, 0xD9, 0x28, 0x10);
-}
 
 /* FNINIT, then push b and a so that ST0 = a, ST1 = b. */
 static void push2(X87 *f, TestMem *m, double a, double b)
@@ -48,8 +20,8 @@ static void push2(X87 *f, TestMem *m, double a, double b)
     x87_init(f);
     memcpy(m->b + 0x40, &b, 8);
     memcpy(m->b + 0x48, &a, 8);
-    exec_ok(f, m, 0xDD, 0x05, 0x40);
-    exec_ok(f, m, 0xDD, 0x05, 0x48);
+    x87t_exec_ok(f, m, 0xDD, 0x05, 0x40);
+    x87t_exec_ok(f, m, 0xDD, 0x05, 0x48);
 }
 
 Test(x87_except, masked_zero_divide_gives_infinity_and_no_pending_error)
@@ -58,8 +30,8 @@ Test(x87_except, masked_zero_divide_gives_infinity_and_no_pending_error)
     TestMem m;
     tm_init(&m);
     push2(&f, &m, 1.0, 0.0);
-    exec_ok(&f, &m, 0xD8, 0xF1, 0); /* FDIV ST0, ST1 */
-    F80 r = st_of(&f, 0);
+    x87t_exec_ok(&f, &m, 0xD8, 0xF1, 0); /* FDIV ST0, ST1 */
+    F80 r = x87t_st(&f, 0);
     cr_assert(r.se == 0x7FFF && r.mant == 0x8000000000000000ull);
     cr_assert(f.sw & SW_ZE);
     cr_assert_not(f.sw & (SW_ES | SW_B));
@@ -72,15 +44,15 @@ Test(x87_except, unmasked_zero_divide_keeps_operand_and_is_pending)
     TestMem m;
     tm_init(&m);
     push2(&f, &m, 1.0, 0.0);
-    fldcw(&f, &m, 0x037B); /* ZM clear */
+    x87t_fldcw(&f, &m, 0x037B); /* ZM clear */
     cr_assert_not(x87_error_pending(&f));
-    exec_ok(&f, &m, 0xD8, 0xF1, 0);
-    F80 r = st_of(&f, 0);
+    x87t_exec_ok(&f, &m, 0xD8, 0xF1, 0);
+    F80 r = x87t_st(&f, 0);
     cr_assert(r.se == 0x3FFF && r.mant == 0x8000000000000000ull);
     cr_assert_eq(f.sw & (SW_ZE | SW_ES | SW_B), SW_ZE | SW_ES | SW_B);
     cr_assert(x87_error_pending(&f));
     cr_assert_not(x87_insn_waits(0xDB, 0xE2));
-    exec_ok(&f, &m, 0xDB, 0xE2, 0); /* FNCLEX */
+    x87t_exec_ok(&f, &m, 0xDB, 0xE2, 0); /* FNCLEX */
     cr_assert_not(x87_error_pending(&f));
     cr_assert_eq(f.sw & 0x80FF, 0);
 }
@@ -91,10 +63,10 @@ Test(x87_except, unmasking_a_raised_flag_makes_it_pending)
     TestMem m;
     tm_init(&m);
     push2(&f, &m, 1.0, 3.0);
-    exec_ok(&f, &m, 0xD8, 0xF1, 0); /* 1/3: inexact, masked */
+    x87t_exec_ok(&f, &m, 0xD8, 0xF1, 0); /* 1/3: inexact, masked */
     cr_assert(f.sw & SW_PE);
     cr_assert_not(x87_error_pending(&f));
-    fldcw(&f, &m, 0x035F); /* PM clear */
+    x87t_fldcw(&f, &m, 0x035F); /* PM clear */
     cr_assert(x87_error_pending(&f));
     cr_assert(f.sw & SW_ES);
 }
@@ -106,19 +78,19 @@ Test(x87_except, unmasked_invalid_integer_store_writes_nothing)
     tm_init(&m);
     push2(&f, &m, 1e10, 0.0);
     memset(m.b + 0x80, 0xCC, 4);
-    fldcw(&f, &m, 0x037E); /* IM clear */
+    x87t_fldcw(&f, &m, 0x037E); /* IM clear */
     unsigned writes = m.writes;
-    exec_ok(&f, &m, 0xDF, 0x1D, 0x80); /* FISTP m16 */
+    x87t_exec_ok(&f, &m, 0xDF, 0x1D, 0x80); /* FISTP m16 */
     cr_assert_eq(m.writes, writes);
     cr_assert_eq(m.b[0x80], 0xCC);
-    cr_assert_eq(top_of(&f), 6); /* no pop either */
+    cr_assert_eq(x87t_top(&f), 6); /* no pop either */
     cr_assert(x87_error_pending(&f));
 
     /* Masked, the integer indefinite is stored and the stack popped. */
     push2(&f, &m, 1e10, 0.0);
-    exec_ok(&f, &m, 0xDF, 0x1D, 0x80);
+    x87t_exec_ok(&f, &m, 0xDF, 0x1D, 0x80);
     cr_assert_eq(m.b[0x80] | m.b[0x81] << 8, 0x8000);
-    cr_assert_eq(top_of(&f), 7);
+    cr_assert_eq(x87t_top(&f), 7);
     cr_assert(f.sw & SW_IE);
 }
 
@@ -128,9 +100,9 @@ Test(x87_except, unmasked_overflow_on_float_store_writes_nothing)
     TestMem m;
     tm_init(&m);
     push2(&f, &m, 1e300, 0.0);
-    fldcw(&f, &m, 0x0377); /* OM clear */
+    x87t_fldcw(&f, &m, 0x0377); /* OM clear */
     memset(m.b + 0x80, 0xCC, 4);
-    exec_ok(&f, &m, 0xD9, 0x1D, 0x80); /* FSTP m32 */
+    x87t_exec_ok(&f, &m, 0xD9, 0x1D, 0x80); /* FSTP m32 */
     cr_assert_eq(m.b[0x80], 0xCC);
     cr_assert(f.sw & SW_OE);
     cr_assert(x87_error_pending(&f));
@@ -147,9 +119,9 @@ Test(x87_except, store_of_the_sentinel_pattern_is_still_written)
         tm_init(&m);
         x87_init(&f);
         memcpy(m.b + 0x40, &pats[i], 4);
-        exec_ok(&f, &m, 0xD9, 0x05, 0x40); /* FLD m32 */
+        x87t_exec_ok(&f, &m, 0xD9, 0x05, 0x40); /* FLD m32 */
         memset(m.b + 0x80, 0, 4);
-        exec_ok(&f, &m, 0xD9, 0x1D, 0x80); /* FSTP m32 */
+        x87t_exec_ok(&f, &m, 0xD9, 0x1D, 0x80); /* FSTP m32 */
         cr_assert_arr_eq(m.b + 0x80, &pats[i], 4);
     }
 }
@@ -162,10 +134,10 @@ Test(x87_except, waiting_instruction_with_error_pending_runs_masked)
     TestMem m;
     tm_init(&m);
     push2(&f, &m, 1.0, 0.0);
-    fldcw(&f, &m, 0x037B);
-    exec_ok(&f, &m, 0xD8, 0xF1, 0); /* pending ZE */
-    exec_ok(&f, &m, 0xD8, 0xF1, 0); /* again: masked response, inf */
-    F80 r = st_of(&f, 0);
+    x87t_fldcw(&f, &m, 0x037B);
+    x87t_exec_ok(&f, &m, 0xD8, 0xF1, 0); /* pending ZE */
+    x87t_exec_ok(&f, &m, 0xD8, 0xF1, 0); /* again: masked response, inf */
+    F80 r = x87t_st(&f, 0);
     cr_assert(r.se == 0x7FFF && r.mant == 0x8000000000000000ull);
     cr_assert_eq(f.cw, 0x037B);
     cr_assert(x87_error_pending(&f));
@@ -234,9 +206,9 @@ Test(x87_except, invalid_encodings_raise_ud_and_change_nothing)
         cr_assert_arr_eq(&f, &before, sizeof(f));
     }
     /* FNENI, FNDISI, FNSETPM are accepted and ignored. */
-    exec_ok(&f, &m, 0xDB, 0xE0, 0);
-    exec_ok(&f, &m, 0xDB, 0xE1, 0);
-    exec_ok(&f, &m, 0xDB, 0xE4, 0);
+    x87t_exec_ok(&f, &m, 0xDB, 0xE0, 0);
+    x87t_exec_ok(&f, &m, 0xDB, 0xE1, 0);
+    x87t_exec_ok(&f, &m, 0xDB, 0xE4, 0);
     cr_assert_arr_eq(&f, &before, sizeof(f));
 }
 
@@ -314,7 +286,7 @@ Test(x87_except, fnstsw_ax_hands_the_host_status_word_to_the_cpu)
     TestMem m;
     tm_init(&m);
     push2(&f, &m, 1.0, 2.0);
-    exec_ok(&f, &m, 0xD8, 0xD1, 0); /* FCOM ST1 */
+    x87t_exec_ok(&f, &m, 0xD8, 0xD1, 0); /* FCOM ST1 */
     cr_assert_eq(x87t_exec(&f, &m, 0xDF, 0xE0, 0), X87_OK_AX);
 
     uint16_t ax;
@@ -342,7 +314,7 @@ static uint32_t comi_flags(double a, double b, uint8_t op, uint8_t modrm)
     push2(&f, &m, a, b);
     X87Insn in = {.opcode = op, .modrm = modrm, .eflags = 0x8D5};
     cr_assert_eq(x87t_exec_insn(&f, &m, &in), X87_OK_EFLAGS);
-    cr_assert_eq(top_of(&f), op == 0xDF ? 7 : 6);
+    cr_assert_eq(x87t_top(&f), op == 0xDF ? 7 : 6);
     return f.eflags_out;
 }
 
@@ -381,7 +353,7 @@ Test(x87_except, fcmov_moves_only_when_the_guest_condition_holds)
                       .modrm = cases[i].modrm,
                       .eflags = cases[i].eflags};
         cr_assert_eq(x87t_exec_insn(&f, &m, &in), X87_OK);
-        F80 r = st_of(&f, 0);
+        F80 r = x87t_st(&f, 0);
         cr_assert_eq(r.se, cases[i].moves ? 0x4000 : 0x3FFF, "case %u", i);
     }
 }

@@ -9,6 +9,7 @@
  */
 #include <criterion/criterion.h>
 #include <string.h>
+#include "emu/bytes.h"
 #include "x87_harness.h"
 
 #define ONE        ((F80){0x8000000000000000ull, 0x3FFF})
@@ -16,56 +17,12 @@
 #define INF        ((F80){0x8000000000000000ull, 0x7FFF})
 #define INDEFINITE ((F80){0xC000000000000000ull, 0xFFFF})
 
-#define SW_IE 0x0001
-#define SW_ZE 0x0004
-#define SW_OE 0x0008
-#define SW_PE 0x0020
-#define SW_SF 0x0040
-#define SW_ES 0x0080
-#define SW_C0 0x0100
-#define SW_C1 0x0200
-#define SW_C2 0x0400
-#define SW_C3 0x4000
-#define SW_B  0x8000
-
-static unsigned top_of(const X87 *f)
-{
-    return (f->sw >> 11) & 7;
-}
-
-static F80 st_of(const X87 *f, unsigned i)
-{
-    return f80_get(f->st[(top_of(f) + i) & 7]);
-}
-
 static void assert_f80(F80 got, F80 want)
 {
     cr_assert(got.mant == want.mant && got.se == want.se,
               "got %04x:%016llx, want %04x:%016llx", got.se,
               (unsigned long long)got.mant, want.se,
               (unsigned long long)want.mant);
-}
-
-static void exec_ok(X87 *f, TestMem *m, uint8_t op, uint8_t modrm, uint32_t ea)
-{
-    X87Result r = x87t_exec(f, m, op, modrm, ea);
-    cr_assert_eq(r, X87_OK, "%02x %02x gave %d", op, modrm, r);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)get16(p) | (uint32_t)get16(p + 2) << 16;
-}
-
-static void fldcw(X87 *f, TestMem *m, uint16_t cw)
-{
-    memcpy(m->b + 0x10, &cw, 2);
-    exec_ok(f, m, 0xD9, 0x28, 0x10);
 }
 
 Test(x87_state, fninit_leaves_what_the_kernel_probe_expects)
@@ -77,11 +34,11 @@ Test(x87_state, fninit_leaves_what_the_kernel_probe_expects)
     f.cw = 0x0C00;
     f.sw = 0x3FFF;
     f.tw = 0;
-    exec_ok(&f, &m, 0xDB, 0xE3, 0);                            /* FNINIT */
+    x87t_exec_ok(&f, &m, 0xDB, 0xE3, 0);                       /* FNINIT */
     cr_assert_eq(x87t_exec(&f, &m, 0xDF, 0xE0, 0), X87_OK_AX); /* FNSTSW AX */
     cr_assert_eq(x87_status_word(&f), 0);
-    exec_ok(&f, &m, 0xD9, 0x38, 0x20); /* FNSTCW [0x20] */
-    cr_assert_eq(get16(m.b + 0x20), 0x037F);
+    x87t_exec_ok(&f, &m, 0xD9, 0x38, 0x20); /* FNSTCW [0x20] */
+    cr_assert_eq(le16_get(m.b + 0x20), 0x037F);
     cr_assert_eq(f.tw, 0xFFFF);
     cr_assert_not(x87_error_pending(&f));
 }
@@ -98,15 +55,15 @@ Test(x87_state, fdiv_bug_check_gives_zero)
     memcpy(m.b + 0x40, &x, 8);
     memcpy(m.b + 0x48, &y, 8);
     memset(m.b + 0x50, 0xEE, 4);
-    exec_ok(&f, &m, 0xDB, 0xE3, 0);    /* fninit */
-    exec_ok(&f, &m, 0xDD, 0x05, 0x40); /* fldl x */
-    exec_ok(&f, &m, 0xDC, 0x35, 0x48); /* fdivl y */
-    exec_ok(&f, &m, 0xDC, 0x0D, 0x48); /* fmull y */
-    exec_ok(&f, &m, 0xDD, 0x05, 0x40); /* fldl x */
-    exec_ok(&f, &m, 0xDE, 0xE9, 0);    /* fsubp */
-    exec_ok(&f, &m, 0xDB, 0x1D, 0x50); /* fistpl */
-    cr_assert_eq(get32(m.b + 0x50), 0);
-    cr_assert_eq(top_of(&f), 0);
+    x87t_exec_ok(&f, &m, 0xDB, 0xE3, 0);    /* fninit */
+    x87t_exec_ok(&f, &m, 0xDD, 0x05, 0x40); /* fldl x */
+    x87t_exec_ok(&f, &m, 0xDC, 0x35, 0x48); /* fdivl y */
+    x87t_exec_ok(&f, &m, 0xDC, 0x0D, 0x48); /* fmull y */
+    x87t_exec_ok(&f, &m, 0xDD, 0x05, 0x40); /* fldl x */
+    x87t_exec_ok(&f, &m, 0xDE, 0xE9, 0);    /* fsubp */
+    x87t_exec_ok(&f, &m, 0xDB, 0x1D, 0x50); /* fistpl */
+    cr_assert_eq(le32_get(m.b + 0x50), 0);
+    cr_assert_eq(x87t_top(&f), 0);
     cr_assert_eq(f.tw, 0xFFFF);
 }
 
@@ -116,19 +73,19 @@ Test(x87_state, push_uses_the_physical_register_below_top)
     TestMem m;
     tm_init(&m);
     x87_init(&f);
-    exec_ok(&f, &m, 0xD9, 0xE8, 0); /* FLD1 */
-    cr_assert_eq(top_of(&f), 7);
+    x87t_exec_ok(&f, &m, 0xD9, 0xE8, 0); /* FLD1 */
+    cr_assert_eq(x87t_top(&f), 7);
     assert_f80(f80_get(f.st[7]), ONE);
-    cr_assert_eq(f.tw, 0x3FFF);     /* R7 valid */
-    exec_ok(&f, &m, 0xD9, 0xEE, 0); /* FLDZ */
-    cr_assert_eq(top_of(&f), 6);
-    cr_assert_eq(f.tw, 0x1FFF);     /* R6 zero, R7 valid */
-    exec_ok(&f, &m, 0xDE, 0xC1, 0); /* FADDP: ST1 = 1 + 0, pop */
-    cr_assert_eq(top_of(&f), 7);
-    assert_f80(st_of(&f, 0), ONE);
-    exec_ok(&f, &m, 0xD9, 0xC0, 0); /* FLD ST0 */
-    exec_ok(&f, &m, 0xDE, 0xC1, 0); /* FADDP */
-    assert_f80(st_of(&f, 0), TWO);
+    cr_assert_eq(f.tw, 0x3FFF);          /* R7 valid */
+    x87t_exec_ok(&f, &m, 0xD9, 0xEE, 0); /* FLDZ */
+    cr_assert_eq(x87t_top(&f), 6);
+    cr_assert_eq(f.tw, 0x1FFF);          /* R6 zero, R7 valid */
+    x87t_exec_ok(&f, &m, 0xDE, 0xC1, 0); /* FADDP: ST1 = 1 + 0, pop */
+    cr_assert_eq(x87t_top(&f), 7);
+    assert_f80(x87t_st(&f, 0), ONE);
+    x87t_exec_ok(&f, &m, 0xD9, 0xC0, 0); /* FLD ST0 */
+    x87t_exec_ok(&f, &m, 0xDE, 0xC1, 0); /* FADDP */
+    assert_f80(x87t_st(&f, 0), TWO);
 }
 
 Test(x87_state, tag_word_classifies_register_contents)
@@ -145,10 +102,10 @@ Test(x87_state, tag_word_classifies_register_contents)
     /* Physical R2..R5 hold ST0..ST3; R6, R7, R0, R1 empty. */
     cr_assert_eq(f.tw, 0xF000 | 2 << 10 | 2 << 8 | 1 << 6 | 0 << 4 | 0xF,
                  "tw %04x", f.tw);
-    exec_ok(&f, &m, 0xDD, 0xC2, 0); /* FFREE ST2 */
+    x87t_exec_ok(&f, &m, 0xDD, 0xC2, 0); /* FFREE ST2 */
     cr_assert_eq((f.tw >> 8) & 3, 3);
-    exec_ok(&f, &m, 0xD9, 0xF7, 0); /* FINCSTP: TOP moves, tags stay */
-    cr_assert_eq(top_of(&f), 3);
+    x87t_exec_ok(&f, &m, 0xD9, 0xF7, 0); /* FINCSTP: TOP moves, tags stay */
+    cr_assert_eq(x87t_top(&f), 3);
     cr_assert_eq((f.tw >> 4) & 3, 0);
 }
 
@@ -159,16 +116,16 @@ Test(x87_state, stack_overflow_and_underflow_set_IE_SF_and_C1)
     tm_init(&m);
     x87_init(&f);
     for (int i = 0; i < 8; i++) {
-        exec_ok(&f, &m, 0xD9, 0xE8, 0); /* FLD1 */
+        x87t_exec_ok(&f, &m, 0xD9, 0xE8, 0); /* FLD1 */
     }
     cr_assert_eq(f.sw & (SW_IE | SW_SF), 0);
-    exec_ok(&f, &m, 0xD9, 0xEE, 0); /* FLDZ onto a full stack */
+    x87t_exec_ok(&f, &m, 0xD9, 0xEE, 0); /* FLDZ onto a full stack */
     cr_assert_eq(f.sw & (SW_IE | SW_SF | SW_C1), SW_IE | SW_SF | SW_C1);
-    assert_f80(st_of(&f, 0), INDEFINITE); /* masked response */
+    assert_f80(x87t_st(&f, 0), INDEFINITE); /* masked response */
     cr_assert_not(x87_error_pending(&f));
 
-    exec_ok(&f, &m, 0xDB, 0xE3, 0);
-    exec_ok(&f, &m, 0xD8, 0xC1, 0); /* FADD ST0, ST1 on an empty stack */
+    x87t_exec_ok(&f, &m, 0xDB, 0xE3, 0);
+    x87t_exec_ok(&f, &m, 0xD8, 0xC1, 0); /* FADD ST0, ST1 on an empty stack */
     cr_assert_eq(f.sw & (SW_IE | SW_SF | SW_C1), SW_IE | SW_SF);
 }
 
@@ -190,9 +147,9 @@ Test(x87_state, constants_round_as_the_control_word_says)
         TestMem m;
         tm_init(&m);
         x87_init(&f);
-        fldcw(&f, &m, cases[i].cw);
-        exec_ok(&f, &m, 0xD9, 0xEB, 0); /* FLDPI */
-        assert_f80(st_of(&f, 0), (F80){cases[i].pi, 0x4000});
+        x87t_fldcw(&f, &m, cases[i].cw);
+        x87t_exec_ok(&f, &m, 0xD9, 0xEB, 0); /* FLDPI */
+        assert_f80(x87t_st(&f, 0), (F80){cases[i].pi, 0x4000});
     }
 }
 
@@ -213,13 +170,13 @@ Test(x87_state, precision_control_rounds_to_24_and_53_bits)
         TestMem m;
         tm_init(&m);
         x87_init(&f);
-        fldcw(&f, &m, cases[i].cw);
+        x87t_fldcw(&f, &m, cases[i].cw);
         float three = 3.0f;
         memcpy(m.b + 0x40, &three, 4);
-        exec_ok(&f, &m, 0xD9, 0x05, 0x40); /* FLD m32 3 */
-        exec_ok(&f, &m, 0xD9, 0xE8, 0);    /* FLD1 */
-        exec_ok(&f, &m, 0xD8, 0xF1, 0);    /* FDIV ST0, ST1 */
-        assert_f80(st_of(&f, 0), (F80){cases[i].third, 0x3FFD});
+        x87t_exec_ok(&f, &m, 0xD9, 0x05, 0x40); /* FLD m32 3 */
+        x87t_exec_ok(&f, &m, 0xD9, 0xE8, 0);    /* FLD1 */
+        x87t_exec_ok(&f, &m, 0xD8, 0xF1, 0);    /* FDIV ST0, ST1 */
+        assert_f80(x87t_st(&f, 0), (F80){cases[i].third, 0x3FFD});
         cr_assert(f.sw & SW_PE);
     }
 }
@@ -299,10 +256,11 @@ Test(x87_env, fnstenv_protected_layouts_match_host)
     cr_assert_eq(env_op(&f, &m, 0xD9, 0x30, 0x200, false, false), X87_OK);
     const uint8_t *e = m.b + 0x200;
     cr_assert_arr_eq(e, env32, 12); /* CW SW TW with reserved halves */
-    cr_assert_eq(get32(e + 12), X87T_EIP);
-    cr_assert_eq(get32(e + 16), X87T_CS | 0x006u << 16); /* FCS, FOP */
-    cr_assert_eq(get32(e + 20), 0x123);
-    cr_assert_eq(get32(e + 24), (get32(env32 + 24) & 0xFFFF0000u) | X87T_DS);
+    cr_assert_eq(le32_get(e + 12), X87T_EIP);
+    cr_assert_eq(le32_get(e + 16), X87T_CS | 0x006u << 16); /* FCS, FOP */
+    cr_assert_eq(le32_get(e + 20), 0x123);
+    cr_assert_eq(le32_get(e + 24),
+                 (le32_get(env32 + 24) & 0xFFFF0000u) | X87T_DS);
     /* FNSTENV then masks every exception, as on the host. */
     uint8_t emu_after[X87T_IMG];
     x87t_save(&f, &m, emu_after);
@@ -311,10 +269,10 @@ Test(x87_env, fnstenv_protected_layouts_match_host)
     f = saved;
     cr_assert_eq(env_op(&f, &m, 0xD9, 0x30, 0x200, true, false), X87_OK);
     cr_assert_arr_eq(e, env16, 6);
-    cr_assert_eq(get16(e + 6), X87T_EIP & 0xFFFF);
-    cr_assert_eq(get16(e + 8), X87T_CS);
-    cr_assert_eq(get16(e + 10), 0x123);
-    cr_assert_eq(get16(e + 12), X87T_DS);
+    cr_assert_eq(le16_get(e + 6), X87T_EIP & 0xFFFF);
+    cr_assert_eq(le16_get(e + 8), X87T_CS);
+    cr_assert_eq(le16_get(e + 10), 0x123);
+    cr_assert_eq(le16_get(e + 12), X87T_DS);
 }
 
 Test(x87_env, fnstenv_real_mode_layouts_hold_linear_pointers)
@@ -334,18 +292,18 @@ Test(x87_env, fnstenv_real_mode_layouts_hold_linear_pointers)
     cr_assert_eq(env_op(&f, &m, 0xD9, 0x30, 0x200, false, true), X87_OK);
     const uint8_t *e = m.b + 0x200;
     cr_assert_arr_eq(e, env32, 12);
-    cr_assert_eq(get16(e + 12), 0x79B8);
-    cr_assert_eq(get32(e + 16), 0x1u << 12 | 0x006);
-    cr_assert_eq(get16(e + 20), 0x0ABC);
-    cr_assert_eq(get32(e + 24), 0x2u << 12);
+    cr_assert_eq(le16_get(e + 12), 0x79B8);
+    cr_assert_eq(le32_get(e + 16), 0x1u << 12 | 0x006);
+    cr_assert_eq(le16_get(e + 20), 0x0ABC);
+    cr_assert_eq(le32_get(e + 24), 0x2u << 12);
 
     f = saved;
     cr_assert_eq(env_op(&f, &m, 0xD9, 0x30, 0x200, true, true), X87_OK);
     cr_assert_arr_eq(e, env16, 6);
-    cr_assert_eq(get16(e + 6), 0x79B8);
-    cr_assert_eq(get16(e + 8), 0x1u << 12 | 0x006);
-    cr_assert_eq(get16(e + 10), 0x0ABC);
-    cr_assert_eq(get16(e + 12), 0x2u << 12);
+    cr_assert_eq(le16_get(e + 6), 0x79B8);
+    cr_assert_eq(le16_get(e + 8), 0x1u << 12 | 0x006);
+    cr_assert_eq(le16_get(e + 10), 0x0ABC);
+    cr_assert_eq(le16_get(e + 12), 0x2u << 12);
 }
 
 Test(x87_env, fldenv_reloads_each_layout_it_stored)
@@ -365,7 +323,7 @@ Test(x87_env, fldenv_reloads_each_layout_it_stored)
          * stay), then load the image back. */
         m.b[0x200] = 0x7F;
         m.b[0x201] = 0x0C;
-        exec_ok(&f, &m, 0xDB, 0xE3, 0);
+        x87t_exec_ok(&f, &m, 0xDB, 0xE3, 0);
         cr_assert_eq(env_op(&f, &m, 0xD9, 0x20, 0x200, op16, real), X87_OK);
         cr_assert_eq(f.cw, 0x0C7F);
         cr_assert_eq(f.sw, sw);
@@ -390,8 +348,8 @@ Test(x87_env, fnsave_matches_host_and_reinitialises)
     __asm__ volatile("frstor (%0)\n\tfnsave (%0)" : : "r"(host) : "memory");
     cr_assert_arr_eq(state, host, 12);
     cr_assert_arr_eq(state + 28, host + 28, 80);
-    cr_assert_eq(get32(state + 12), X87T_EIP);
-    cr_assert_eq(get32(state + 20), 0x123);
+    cr_assert_eq(le32_get(state + 12), X87T_EIP);
+    cr_assert_eq(le32_get(state + 20), 0x123);
 
     /* FNSAVE leaves an FNINIT state; the registers themselves stay. */
     cr_assert_eq(f.cw, 0x037F);
@@ -421,7 +379,7 @@ Test(x87_env, fnsave_16bit_image_restores_with_frstor)
     cr_assert_eq(env_op(&f, &m, 0xDD, 0x30, 0x400, true, false), X87_OK);
     for (unsigned i = 0; i < 8; i++) {
         cr_assert_arr_eq(m.b + 0x400 + 14 + 10 * i,
-                         before.st[(top_of(&before) + i) & 7], 10);
+                         before.st[(x87t_top(&before) + i) & 7], 10);
     }
     cr_assert_eq(env_op(&f, &m, 0xDD, 0x20, 0x400, true, false), X87_OK);
     cr_assert_eq(f.cw, before.cw);

@@ -111,3 +111,16 @@ void x87t_image(uint8_t *img, uint16_t cw, unsigned top, const F80 *vals,
     img[8] = (uint8_t)tw;
     img[9] = (uint8_t)(tw >> 8);
 }
+
+void x87t_exec_ok(X87 *f, TestMem *m, uint8_t opcode, uint8_t modrm,
+                  uint32_t ea)
+{
+    X87Result r = x87t_exec(f, m, opcode, modrm, ea);
+    cr_assert_eq(r, X87_OK, "%02x %02x gave %d", opcode, modrm, r);
+}
+
+void x87t_fldcw(X87 *f, TestMem *m, uint16_t cw)
+{
+    memcpy(m->b + 0x10, &cw, 2);
+    x87t_exec_ok(f, m, 0xD9, 0x28, 0x10);
+}

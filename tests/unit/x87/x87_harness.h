@@ -17,6 +17,19 @@
 #define X87T_CS  0x0023
 #define X87T_DS  0x002B
 
+/* Status word bits. */
+#define SW_IE 0x0001
+#define SW_ZE 0x0004
+#define SW_OE 0x0008
+#define SW_PE 0x0020
+#define SW_SF 0x0040
+#define SW_ES 0x0080
+#define SW_C0 0x0100
+#define SW_C1 0x0200
+#define SW_C2 0x0400
+#define SW_C3 0x4000
+#define SW_B  0x8000
+
 typedef struct TestMem {
     uint8_t b[TM_SIZE];
     uint32_t fault_lo, fault_hi; /* accesses touching [lo, hi) fault */
@@ -30,6 +43,11 @@ X87Mem tm_ops(TestMem *m);
 X87Result x87t_exec(X87 *f, TestMem *m, uint8_t opcode, uint8_t modrm,
                     uint32_t ea);
 X87Result x87t_exec_insn(X87 *f, TestMem *m, const X87Insn *in);
+/* x87t_exec that must succeed (fails the test otherwise). */
+void x87t_exec_ok(X87 *f, TestMem *m, uint8_t opcode, uint8_t modrm,
+                  uint32_t ea);
+/* FLDCW cw, through memory at 0x10. */
+void x87t_fldcw(X87 *f, TestMem *m, uint16_t cw);
 /* FRSTOR / FNSAVE of a 108-byte 32-bit protected-mode image, via memory. */
 void x87t_load(X87 *f, TestMem *m, const uint8_t *img);
 void x87t_save(X87 *f, TestMem *m, uint8_t *img);
@@ -41,6 +59,17 @@ typedef struct F80 {
 } F80;
 void f80_put(uint8_t *p, F80 v);
 F80 f80_get(const uint8_t *p);
+
+/* TOP from the status word, and ST(i) as a value. */
+static inline unsigned x87t_top(const X87 *f)
+{
+    return (f->sw >> 11) & 7;
+}
+
+static inline F80 x87t_st(const X87 *f, unsigned i)
+{
+    return f80_get(f->st[(x87t_top(f) + i) & 7]);
+}
 
 /*
  * Build an FNSAVE image: control word cw, TOP = top, ST(i) = vals[i] for
