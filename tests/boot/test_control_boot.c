@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include "control_client.h"
 #include "guest_session.h"
+#include "support/tmpdir.h"
 
 /* One request, its reply line (g_free it). */
 static char *ctl_req(CtlClient *c, const char *req)
@@ -65,8 +66,8 @@ static void wait_carrier(GuestSession *s, int want)
 Test(guest_control, reattach_to_nat_gives_link_and_lease_unplug_drops_link,
      .timeout = 1800)
 {
-    char dir[] = "/tmp/tvm-gctl-XXXXXX";
-    cr_assert_not_null(g_mkdtemp(dir));
+    char dir[TMPDIR_LEN];
+    tmpdir_make(dir, "gctl");
     g_autofree char *path = g_strdup_printf("%s/ctl.sock", dir);
     g_autofree char *ctl_arg = g_strdup_printf("unix:%s", path);
     const char *args[] = {"-nic", "none", "-control", ctl_arg, NULL};
@@ -118,8 +119,7 @@ Test(guest_control, reattach_to_nat_gives_link_and_lease_unplug_drops_link,
               "exit status 0x%x", s->status);
     ctl_close(&c);
     guest_free(s);
-    g_autofree char *rm = g_strdup_printf("rm -rf '%s'", dir);
-    cr_assert_eq(system(rm), 0);
+    cr_assert(tmpdir_remove(dir));
 }
 
 /* Start tulipvm with args, list its adapters over the socket, quit. */
@@ -140,8 +140,8 @@ static char *list_at_start(const char *const *extra, const char *sock)
 Test(guest_control, config_file_adapters_and_command_line_override,
      .timeout = 300)
 {
-    char dir[] = "/tmp/tvm-gcfg-XXXXXX";
-    cr_assert_not_null(g_mkdtemp(dir));
+    char dir[TMPDIR_LEN];
+    tmpdir_make(dir, "gcfg");
     g_autofree char *ini = g_strdup_printf("%s/vm.ini", dir);
     g_autofree char *sock = g_strdup_printf("%s/ctl.sock", dir);
     g_autofree char *ctl = g_strdup_printf("unix:%s", sock);
@@ -176,6 +176,5 @@ Test(guest_control, config_file_adapters_and_command_line_override,
     cr_assert(guest_wait_exit(s, 30));
     cr_assert(WIFEXITED(s->status) && WEXITSTATUS(s->status) == 1);
     guest_free(s);
-    g_autofree char *rm = g_strdup_printf("rm -rf '%s'", dir);
-    cr_assert_eq(system(rm), 0);
+    cr_assert(tmpdir_remove(dir));
 }

@@ -18,6 +18,7 @@
 #include "gui.h"
 #include "support/shot.h"
 #include "support/xvfb.h"
+#include "support/tmpdir.h"
 
 #define BOOT_TIMEOUT_S (TULIPVM_SLOW ? 900 : 300)
 #define SHELL_WAIT_S   (TULIPVM_SLOW ? 300 : 90)
@@ -25,7 +26,7 @@
 typedef struct Run {
     Xvfb x;
     GPid vm;
-    char dir[64];
+    char dir[TMPDIR_LEN];
     char *sock, *serial;
     CtlClient ctl;
     char wid[32];
@@ -52,8 +53,7 @@ static JsonObject *call(const char *req, JsonParser **p)
 
 static void start_vm(void)
 {
-    g_strlcpy(r.dir, "/tmp/tvm-gui-XXXXXX", sizeof(r.dir));
-    cr_assert_not_null(g_mkdtemp(r.dir));
+    tmpdir_make(r.dir, "gui");
     r.sock = g_strdup_printf("%s/ctl.sock", r.dir);
     r.serial = g_strdup_printf("%s/serial.log", r.dir);
     g_autofree char *ctl = g_strdup_printf("unix:%s", r.sock);
@@ -83,11 +83,8 @@ static void teardown(void)
         waitpid(r.vm, NULL, 0);
     }
     xvfb_stop(&r.x);
-    if (r.dir[0]) {
-        g_autofree char *rm = g_strdup_printf("rm -rf '%s'", r.dir);
-        if (system(rm) != 0) {
-            g_printerr("could not remove %s\n", r.dir);
-        }
+    if (r.dir[0] && !tmpdir_remove(r.dir)) {
+        g_printerr("could not remove %s\n", r.dir);
     }
     g_free(r.sock);
     g_free(r.serial);

@@ -20,6 +20,7 @@
 #include "control.h"
 #include "fake_vm.h"
 #include "vm.h"
+#include "support/tmpdir.h"
 
 static FakeVm fake;
 static ControlApi api;
@@ -193,23 +194,18 @@ static ssize_t bare_receive(NetPort *self, const uint8_t *f, size_t len)
 
 static const NetPortOps bare_ops = {.receive = bare_receive};
 
-static char tmp[64];
+static char tmp[TMPDIR_LEN];
 
 /* Runs after the suite's init (and its fini after this). */
 static void tmp_setup(void)
 {
-    g_strlcpy(tmp, "/tmp/tvm-ctl-XXXXXX", sizeof(tmp));
-    cr_assert_not_null(g_mkdtemp(tmp));
-    g_autofree char *macs = g_strdup_printf("%s/macs", tmp);
-    g_autofree char *local = g_strdup_printf("%s/local", tmp);
-    g_setenv("TULIPVM_MAC_DIR", macs, TRUE);
-    g_setenv("TULIPVM_LOCAL_DIR", local, TRUE);
+    tmpdir_make(tmp, "ctl");
+    tmpdir_hold_state(tmp);
 }
 
 static void tmp_teardown(void)
 {
-    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmp);
-    cr_assert_eq(system(cmd), 0);
+    cr_assert(tmpdir_remove(tmp));
 }
 
 static int quits;

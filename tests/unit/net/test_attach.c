@@ -11,6 +11,7 @@
 #include "guest_stack.h"
 #include "net_test_util.h"
 #include "netns_util.h"
+#include "support/tmpdir.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char tmp[64];
+static char tmp[TMPDIR_LEN];
 static int ns_self, ns_peer;
 static Clock *clk;
 static GMainContext *ctx;
@@ -29,12 +30,8 @@ static void setup(void)
 
     ns_self = netns_isolate();
     cr_assert_geq(ns_self, 0, "needs root: network namespaces");
-    g_strlcpy(tmp, "/tmp/tvm-att-XXXXXX", sizeof(tmp));
-    cr_assert_not_null(g_mkdtemp(tmp));
-    g_autofree char *macs = g_strdup_printf("%s/macs", tmp);
-    g_autofree char *local = g_strdup_printf("%s/local", tmp);
-    g_setenv("TULIPVM_MAC_DIR", macs, TRUE);
-    g_setenv("TULIPVM_LOCAL_DIR", local, TRUE);
+    tmpdir_make(tmp, "att");
+    tmpdir_hold_state(tmp);
     ns_peer = netns_peer_veth();
     cr_assert_geq(ns_peer, 0);
     cr_assert(netns_sh("ip link set tvm0 up"));
@@ -51,8 +48,7 @@ static void teardown(void)
 {
     g_main_context_unref(ctx);
     clock_free(clk);
-    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmp);
-    cr_assert_eq(system(cmd), 0);
+    cr_assert(tmpdir_remove(tmp));
 }
 
 TestSuite(attach, .init = setup, .fini = teardown, .timeout = 60);

@@ -8,6 +8,7 @@
 #include "net/switch.h"
 #include "guest_stack.h"
 #include "net_test_util.h"
+#include "support/tmpdir.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@ static const uint8_t MAC_A[6] = {0x00, 0x03, 0xFF, 0x00, 0x01, 0x0A};
 static const uint8_t MAC_B[6] = {0x00, 0x03, 0xFF, 0x00, 0x01, 0x0B};
 static const uint8_t MAC_C[6] = {0x00, 0x03, 0xFF, 0x00, 0x01, 0x0C};
 
-static char dir[64];
+static char dir[TMPDIR_LEN];
 
 /* One VM: a NIC stand-in on a switch whose uplink is a segment member. */
 typedef struct Member {
@@ -82,15 +83,13 @@ static bool run_until_frames(Member **ms, unsigned n, Member *m, unsigned want)
 
 static void setup(void)
 {
-    g_strlcpy(dir, "/tmp/tvm-local-XXXXXX", sizeof(dir));
-    cr_assert_not_null(g_mkdtemp(dir));
+    tmpdir_make(dir, "local");
     g_setenv("TULIPVM_LOCAL_DIR", dir, TRUE);
 }
 
 static void teardown(void)
 {
-    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    cr_assert(tmpdir_remove(dir));
 }
 
 TestSuite(local, .init = setup, .fini = teardown, .timeout = 60);

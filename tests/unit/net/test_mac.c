@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include "net/mac.h"
 #include "emu/log.h"
+#include "support/tmpdir.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,19 +13,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char dir[64];
+static char dir[TMPDIR_LEN];
 
 static void setup(void)
 {
-    g_strlcpy(dir, "/tmp/tvm-macs-XXXXXX", sizeof(dir));
-    cr_assert_not_null(g_mkdtemp(dir));
+    tmpdir_make(dir, "macs");
     g_setenv("TULIPVM_MAC_DIR", dir, TRUE);
 }
 
 static void teardown(void)
 {
-    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    cr_assert(tmpdir_remove(dir));
 }
 
 TestSuite(mac, .init = setup, .fini = teardown);

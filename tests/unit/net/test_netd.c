@@ -11,6 +11,7 @@
 #include "net/switch.h"
 #include "net_test_util.h"
 #include "netns_util.h"
+#include "support/tmpdir.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -35,7 +36,7 @@ static const uint8_t MAC_A[6] = {0x00, 0x03, 0xFF, 0x00, 0x05, 0x0A};
 static const uint8_t MAC_B[6] = {0x00, 0x03, 0xFF, 0x00, 0x05, 0x0B};
 static const uint8_t MAC_X[6] = {0x00, 0x03, 0xFF, 0x00, 0x05, 0x99};
 
-static char tmp[64];
+static char tmp[TMPDIR_LEN];
 static char sock_path[96];
 static pid_t netd_pid;
 static int ns_self;
@@ -55,8 +56,7 @@ static void setup(void)
 {
     ns_self = netns_isolate();
     cr_assert_geq(ns_self, 0, "needs root: network namespaces");
-    g_strlcpy(tmp, "/tmp/tvm-netd-XXXXXX", sizeof(tmp));
-    cr_assert_not_null(g_mkdtemp(tmp));
+    tmpdir_make(tmp, "netd");
     /* Other users must reach the socket to be refused by netd itself. */
     cr_assert_eq(chmod(tmp, 0711), 0);
     snprintf(sock_path, sizeof(sock_path), "%s/netd.sock", tmp);
@@ -82,8 +82,7 @@ static void teardown(void)
         kill(netd_pid, SIGKILL);
         waitpid(netd_pid, NULL, 0);
     }
-    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmp);
-    cr_assert_eq(system(cmd), 0);
+    cr_assert(tmpdir_remove(tmp));
 }
 
 TestSuite(netd, .init = setup, .fini = teardown, .timeout = 60);
