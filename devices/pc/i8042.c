@@ -383,3 +383,13 @@ bool i8042_put_scancodes(I8042 *s, const uint8_t *set1, size_t len)
     i8042_update_irq(s);
     return ok;
 }
+
+size_t i8042_kbd_room(const I8042 *s)
+{
+    if (!s->kbd_scanning) {
+        return SIZE_MAX;
+    }
+    /* the last slot is kept for the overrun code */
+    return s->kq_count < KBD_QUEUE_SIZE - 1 ? KBD_QUEUE_SIZE - 1 - s->kq_count
+                                            : 0;
+}

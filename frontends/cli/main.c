@@ -12,6 +12,7 @@
  * control socket is.
  */
 #include "options.h"
+#include "keyfeed.h"
 #include "control.h"
 #include "devices/pc.h"
 #include "devices/vga.h"
@@ -58,6 +59,7 @@ typedef struct App {
     Vga vga;
     Gui *gui;
     guint gui_timer;
+    KeyFeed keys;        /* the window's key events on their way to the i8042 */
     GHashTable *widgets; /* id -> SDL_Rect, the window's last layout */
 } App;
 
@@ -321,8 +323,7 @@ static bool app_build(App *app, GError **errp)
 static void keys_to_kbc(void *opaque, const uint8_t *set1, size_t len)
 {
     App *app = opaque;
-    /* A full keyboard buffer is counted by the i8042, as a lost key. */
-    i8042_put_scancodes(&app->pc->kbc, set1, len);
+    keyfeed_put(&app->keys, set1, len);
 }
 
 static void widget_seen(void *opaque, const char *id, SDL_Rect r)
@@ -334,6 +335,7 @@ static void widget_seen(void *opaque, const char *id, SDL_Rect r)
 static gboolean gui_tick(gpointer opaque)
 {
     App *app = opaque;
+    keyfeed_pump(&app->keys);
     if (!gui_poll(app->gui, 0)) {
         app->gui_timer = 0; /* closed: the VM was asked to quit */
         return G_SOURCE_REMOVE;
@@ -373,6 +375,7 @@ static bool app_open_window(App *app, GError **errp)
     }
     app->widgets =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    keyfeed_init(&app->keys, &app->pc->kbc);
     app->gui = gui_new(&gc, errp);
     if (!app->gui) {
         return false;
@@ -510,6 +513,9 @@ static void app_free(App *app)
         g_source_remove(app->gui_timer);
     }
     gui_free(app->gui);
+    if (app->keys.pending) {
+        keyfeed_destroy(&app->keys);
+    }
     if (app->widgets) {
         g_hash_table_destroy(app->widgets);
     }

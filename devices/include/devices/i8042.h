@@ -52,4 +52,8 @@ void i8042_destroy(I8042 *s);
  */
 bool i8042_put_scancodes(I8042 *s, const uint8_t *set1, size_t len);
 
+/* Bytes i8042_put_scancodes() takes now without an overrun (a keyboard
+ * that is not scanning takes, and drops, anything). */
+size_t i8042_kbd_room(const I8042 *s);
+
 #endif /* DEVICES_I8042_H */
