@@ -52,12 +52,20 @@
 #define RX_DESC_PER_FRAME 64   /* descriptors one received frame may use */
 #define MIN_FRAME_NO_FCS  60
 #define ETH_FCS_LEN       4
+#define ETH_HEADER_LEN    14
 #define ETH_MAX_FCS_FRAME 1518
 #define WIRE_OVERHEAD     (8 + 12) /* preamble + SFD, inter-frame gap */
 #define GPT_TICK_100M_NS  81920
 #define GPT_TICK_10M_NS   204800
 #define GP_LINK_PIN       TULIP_SROM_GPR_LINK_PIN
 #define RX_BACKLOG        32 /* paced: frames queued behind the one arriving */
+#define DMA_STRETCHES     4  /* RAM stretches remembered by tulip_dma_ptr */
+
+/* Guest addresses [lo, hi), wholly RAM, at host address host. */
+typedef struct DmaStretch {
+    uint64_t lo, hi;
+    uint8_t *host;
+} DmaStretch;
 
 struct Tulip {
     PciDevice pci; /* first: the PCI core hands it back to us */
@@ -73,6 +81,8 @@ struct Tulip {
     uint32_t mfc; /* CSR8: count and overflow bit */
     uint8_t gp_dir, gp_data;
     bool irq_level;
+    DmaStretch dma[DMA_STRETCHES];
+    unsigned dma_victim;
     bool swr_active;
 
     /* CSR11 */
@@ -84,7 +94,12 @@ struct Tulip {
     /* transmit process */
     Timer tx_timer;
     uint8_t tx_buf[TULIP_MAX_FRAME];
-    size_t tx_len;
+    size_t tx_len;  /* bytes of the frame so far */
+    size_t tx_held; /* of which copied into tx_buf */
+    /* the rest: the last descriptor's buffers, read when the frame leaves */
+    const uint8_t *tx_ref[2];
+    size_t tx_ref_len[2];
+    unsigned tx_nref;
     bool tx_in_frame; /* FS seen, LS not yet */
     bool tx_jabber;   /* frame too long: discard until LS */
     bool tx_inflight; /* LS read, closing when its time has passed */
@@ -182,6 +197,56 @@ static void tulip_bus_error(Tulip *s, const char *what, uint32_t addr)
     tulip_rx_halt(s);
 }
 
+/*
+ * pci_dma_ptr with a memory: descriptor and buffer transfers are most of
+ * the per-frame work, and resolving each through the bus costs more than
+ * moving a descriptor.  RAM windows are disjoint and never unmapped, so a
+ * range inside a stretch of RAM seen before passes exactly the checks
+ * pci_dma_ptr makes (bus mastering on, wholly RAM); anything else goes
+ * through pci_dma_ptr itself, which refuses and logs.
+ */
+static uint8_t *tulip_dma_ptr(Tulip *s, uint32_t addr, size_t len, bool write)
+{
+    MemMap *m;
+    uint64_t off, end;
+    uint8_t *p;
+
+    if (len && s->pci.bus &&
+        (s->pci.config[PCI_COMMAND] & PCI_COMMAND_MASTER)) {
+        for (unsigned i = 0; i < DMA_STRETCHES; i++) {
+            const DmaStretch *w = &s->dma[i];
+            if (addr >= w->lo && addr < w->hi && len <= w->hi - addr) {
+                p = w->host + (addr - w->lo);
+                if (write) {
+                    m = pci_bus_mem(s->pci.bus);
+                    mem_ram_written(m, (uint64_t)(p - mem_ram_base(m)), len);
+                }
+                return p;
+            }
+        }
+    }
+    p = pci_dma_ptr(&s->pci, addr, len, write);
+    if (p && len) {
+        m = pci_bus_mem(s->pci.bus);
+        if (mem_phys_to_ram(m, addr, &off, &end)) {
+            DmaStretch *w = NULL;
+            /* Grow the stretch of the same window, or take a new slot. */
+            for (unsigned i = 0; i < DMA_STRETCHES && !w; i++) {
+                if (s->dma[i].hi == end && s->dma[i].lo > addr &&
+                    s->dma[i].host - (s->dma[i].lo - addr) == p) {
+                    w = &s->dma[i];
+                }
+            }
+            if (!w) {
+                w = &s->dma[s->dma_victim];
+                s->dma_victim = (s->dma_victim + 1) % DMA_STRETCHES;
+            }
+            *w = (DmaStretch){.lo = addr, .hi = end, .host = p};
+        }
+    }
+    return p;
+}
+
 static uint32_t tulip_desc_word(const Tulip *s, const uint8_t *p)
 {
     uint32_t v;
@@ -190,12 +255,12 @@ static uint32_t tulip_desc_word(const Tulip *s, const uint8_t *p)
 }
 
 /*
- * Descriptors are read and closed in place (pci_dma_ptr: the same checks
+ * Descriptors are read and closed in place (tulip_dma_ptr: the same checks
  * as a copy) because these small transfers are most of the per-frame work.
  */
 static bool tulip_read_desc(Tulip *s, uint32_t addr, uint32_t d[4])
 {
-    const uint8_t *p = pci_dma_ptr(&s->pci, addr, 16, false);
+    const uint8_t *p = tulip_dma_ptr(s, addr, 16, false);
     if (!p) {
         tulip_bus_error(s, "descriptor read", addr);
         return false;
@@ -210,7 +275,7 @@ static bool tulip_close_desc(Tulip *s, uint32_t addr, uint32_t status)
 {
     uint32_t v =
         s->csr0 & CSR0_DBO ? GUINT32_TO_BE(status) : GUINT32_TO_LE(status);
-    uint8_t *p = pci_dma_ptr(&s->pci, addr, 4, true);
+    uint8_t *p = tulip_dma_ptr(s, addr, 4, true);
     if (!p) {
         tulip_bus_error(s, "descriptor write-back", addr);
         return false;
@@ -330,12 +395,26 @@ static bool tulip_rx_fetch(Tulip *s)
 }
 
 /*
+ * A frame's data in up to three pieces: what the chip already holds, then
+ * the two buffers of the transmit descriptor that ends it (internal
+ * loopback reads those straight into the receive buffers).
+ */
+#define FRAME_PIECES 3
+typedef struct FrameSrc {
+    const uint8_t *p[FRAME_PIECES];
+    size_t len[FRAME_PIECES];
+    unsigned n;
+} FrameSrc;
+
+/*
  * A frame on its way into receive buffers: the data, then its FCS, which
  * is computed while the data is copied (one pass) and is complete when the
  * last data byte has been stored.
  */
 typedef struct RxCopy {
-    const uint8_t *data;
+    const FrameSrc *src;
+    unsigned piece; /* current piece of src, and the offset in it */
+    size_t off;
     size_t dlen;
     uint32_t crc; /* over the data stored so far */
     uint8_t fcs[ETH_FCS_LEN];
@@ -347,9 +426,22 @@ typedef struct RxCopy {
 static void tulip_rx_copy(RxCopy *c, uint8_t *p, size_t n)
 {
     size_t from_data = c->done < c->dlen ? MIN(n, c->dlen - c->done) : 0;
+    size_t left = from_data;
+    uint8_t *q = p;
 
+    /* The pieces hold at least dlen bytes, so this ends within them. */
+    while (left) {
+        size_t k = MIN(left, c->src->len[c->piece] - c->off);
+        c->crc = tulip_fcs_copy(c->crc, q, c->src->p[c->piece] + c->off, k);
+        q += k;
+        left -= k;
+        c->off += k;
+        if (c->off == c->src->len[c->piece]) {
+            c->piece++;
+            c->off = 0;
+        }
+    }
     if (from_data) {
-        c->crc = tulip_fcs_copy(c->crc, p, c->data + c->done, from_data);
         c->done += from_data;
         if (c->done == c->dlen) {
             c->fcs[0] = c->crc & 0xFF;
@@ -381,7 +473,7 @@ static bool tulip_rx_fill(Tulip *s, uint32_t buf, size_t size, RxCopy *c)
     }
     from_data = c->done < c->dlen ? MIN(n, c->dlen - c->done) : 0;
     if (c->one_dma || !from_data || from_data == n) {
-        p = pci_dma_ptr(&s->pci, buf, n, true);
+        p = tulip_dma_ptr(s, buf, n, true);
         if (!p) {
             tulip_bus_error(s, "receive buffer write", buf);
             return false;
@@ -389,13 +481,13 @@ static bool tulip_rx_fill(Tulip *s, uint32_t buf, size_t size, RxCopy *c)
         tulip_rx_copy(c, p, n);
         return true;
     }
-    p = pci_dma_ptr(&s->pci, buf, from_data, true);
+    p = tulip_dma_ptr(s, buf, from_data, true);
     if (!p) {
         tulip_bus_error(s, "receive buffer write", buf);
         return false;
     }
     tulip_rx_copy(c, p, from_data);
-    p = pci_dma_ptr(&s->pci, buf + from_data, n - from_data, true);
+    p = tulip_dma_ptr(s, buf + from_data, n - from_data, true);
     if (!p) {
         tulip_bus_error(s, "receive buffer write", buf);
         return false;
@@ -413,22 +505,19 @@ typedef enum RxResult {
 /*
  * Store one accepted frame (no FCS, already padded to 60 bytes) into the
  * ring, starting with the current descriptor, and close its descriptors.
+ * Frames the chip holds itself (own: transmitted, padded or queued ones)
+ * had room to append the FCS, which made data and FCS one DMA per buffer;
+ * the checks keep that shape.
  */
-static RxResult tulip_rx_store(Tulip *s, const uint8_t *data, size_t dlen,
-                               uint32_t flags)
+static RxResult tulip_rx_store(Tulip *s, const FrameSrc *src, size_t dlen,
+                               bool own, uint32_t flags)
 {
     uint32_t d[4], nd[4];
     uint32_t addr = s->rx_cur;
     size_t total = dlen + ETH_FCS_LEN;
     uint32_t first = RDES0_FS;
-    /*
-     * Frames in our own buffers had room to append the FCS, which made
-     * data and FCS one DMA per buffer; the checks keep that shape.
-     */
-    bool own = data == s->tx_buf || data == s->rx_runt ||
-               (s->rx_fifo_count && data == s->rx_fifo[s->rx_fifo_head]);
     RxCopy c = {
-        .data = data,
+        .src = src,
         .dlen = dlen,
         .one_dma = own && dlen + ETH_FCS_LEN <= TULIP_MAX_FRAME,
     };
@@ -490,6 +579,19 @@ static RxResult tulip_rx_store(Tulip *s, const uint8_t *data, size_t dlen,
     }
 }
 
+/* Status flags read from the frame's header (ETH_HEADER_LEN bytes at p). */
+static uint32_t tulip_rx_header_flags(const uint8_t *p, unsigned dt)
+{
+    uint32_t flags = dt << RDES0_DT_SHIFT;
+    if (p[0] & 1) {
+        flags |= RDES0_MF;
+    }
+    if ((p[12] << 8 | p[13]) > 1500) {
+        flags |= RDES0_FT;
+    }
+    return flags;
+}
+
 /*
  * Prepare a frame for storing: pad runts to the minimum size (senders on
  * the host side do not pad), cap it at the watchdog limit, and compute
@@ -502,7 +604,6 @@ static const uint8_t *tulip_rx_prepare(Tulip *s, const uint8_t *frame,
     size_t n = *len;
     const uint8_t *p = frame;
 
-    *flags |= dt << RDES0_DT_SHIFT;
     if (n > TULIP_MAX_FRAME - ETH_FCS_LEN) {
         n = TULIP_MAX_FRAME - ETH_FCS_LEN;
         *flags |= RDES0_RW | RDES0_ES;
@@ -514,12 +615,7 @@ static const uint8_t *tulip_rx_prepare(Tulip *s, const uint8_t *frame,
         n = MIN_FRAME_NO_FCS;
         p = s->rx_runt;
     }
-    if (p[0] & 1) {
-        *flags |= RDES0_MF;
-    }
-    if ((p[12] << 8 | p[13]) > 1500) {
-        *flags |= RDES0_FT;
-    }
+    *flags |= tulip_rx_header_flags(p, dt);
     *len = n;
     return p;
 }
@@ -538,14 +634,21 @@ static void tulip_rx_after_frame(Tulip *s)
     }
 }
 
-/* Frame delivery from the wire or a loopback path.  Returns the verdict. */
-static RxResult tulip_rx_frame(Tulip *s, const uint8_t *frame, size_t len,
-                               unsigned dt)
+/*
+ * Frame delivery from the wire or a loopback path: len bytes in src.  own
+ * says the frame is the chip's own (transmitted).  A frame in several
+ * pieces comes from internal loopback, holds its 14-byte header in the
+ * first piece and needs neither padding nor truncation (the caller
+ * checked).  Returns the verdict.
+ */
+static RxResult tulip_rx_frame_src(Tulip *s, const FrameSrc *src, size_t len,
+                                   unsigned dt, bool own)
 {
+    const uint8_t *frame = src->p[0];
     uint32_t flags = 0;
+    FrameSrc one;
     bool ff;
     RxResult r;
-    const uint8_t *p;
 
     if (len < 6) {
         uint8_t da[6] = {0};
@@ -562,14 +665,22 @@ static RxResult tulip_rx_frame(Tulip *s, const uint8_t *frame, size_t len,
     if (s->rx_state == RS_SUSPENDED && !tulip_rx_fetch(s)) {
         return s->rx_state == RS_STOPPED ? RX_FAILED : RX_NO_DESC;
     }
-    p = tulip_rx_prepare(s, frame, &len, dt, &flags);
+    if (src->n == 1) {
+        const uint8_t *p = tulip_rx_prepare(s, frame, &len, dt, &flags);
+        own = own || p == s->rx_runt;
+        one = (FrameSrc){.p = {p}, .len = {len}, .n = 1};
+        src = &one;
+    } else {
+        flags |= tulip_rx_header_flags(frame, dt);
+    }
     if (s->cfg.rate_mbps && dt == 0) {
         /*
          * Paced: frames follow each other on the wire; each is stored when
          * its last bit has arrived.  The caller checked there is room.
+         * Frames from the wire are in one piece.
          */
         unsigned slot = (s->rx_fifo_head + s->rx_fifo_count) % RX_BACKLOG;
-        memcpy(s->rx_fifo[slot], p, len);
+        memcpy(s->rx_fifo[slot], src->p[0], len);
         s->rx_fifo_len[slot] = len;
         s->rx_fifo_flags[slot] = flags;
         if (s->rx_fifo_count++ == 0) {
@@ -579,7 +690,7 @@ static RxResult tulip_rx_frame(Tulip *s, const uint8_t *frame, size_t len,
         }
         return RX_STORED;
     }
-    r = tulip_rx_store(s, p, len, flags);
+    r = tulip_rx_store(s, src, len, own, flags);
     if (r == RX_STORED) {
         tulip_rx_after_frame(s);
     } else if (r == RX_NO_DESC) {
@@ -588,17 +699,26 @@ static RxResult tulip_rx_frame(Tulip *s, const uint8_t *frame, size_t len,
     return r;
 }
 
+/* A frame in one piece (from the wire, or assembled in tx_buf). */
+static RxResult tulip_rx_frame(Tulip *s, const uint8_t *frame, size_t len,
+                               unsigned dt, bool own)
+{
+    FrameSrc src = {.p = {frame}, .len = {len}, .n = 1};
+    return tulip_rx_frame_src(s, &src, len, dt, own);
+}
+
 static void tulip_rx_timer_cb(void *opaque)
 {
     Tulip *s = opaque;
     unsigned h = s->rx_fifo_head;
+    FrameSrc src;
     RxResult r;
 
     if (!s->rx_fifo_count || s->rx_state == RS_STOPPED) {
         return; /* halted by a bus error or reset meanwhile */
     }
-    r = tulip_rx_store(s, s->rx_fifo[h], s->rx_fifo_len[h],
-                       s->rx_fifo_flags[h]);
+    src = (FrameSrc){.p = {s->rx_fifo[h]}, .len = {s->rx_fifo_len[h]}, .n = 1};
+    r = tulip_rx_store(s, &src, s->rx_fifo_len[h], true, s->rx_fifo_flags[h]);
     if (r == RX_NO_DESC) {
         /* The ring ran out while it was arriving: a missed frame. */
         tulip_count_missed(s);
@@ -731,7 +851,35 @@ static void tulip_tx_setup_frame(Tulip *s, const uint32_t d[4])
     tulip_declare_filter(s);
 }
 
-/* Append one buffer to the frame being assembled. */
+/* Forget the frame being assembled. */
+static void tulip_tx_drop_frame(Tulip *s)
+{
+    s->tx_in_frame = false;
+    s->tx_jabber = false;
+    s->tx_len = 0;
+    s->tx_held = 0;
+    s->tx_nref = 0;
+}
+
+/* Copy the referenced buffers into tx_buf: the frame is then all held. */
+static void tulip_tx_hold(Tulip *s)
+{
+    for (unsigned i = 0; i < s->tx_nref; i++) {
+        memcpy(s->tx_buf + s->tx_held, s->tx_ref[i], s->tx_ref_len[i]);
+        s->tx_held += s->tx_ref_len[i];
+    }
+    s->tx_nref = 0;
+}
+
+/*
+ * Append one buffer to the frame being assembled.  The buffer is checked
+ * now (a bus error stops the process here, as on the chip) but only
+ * referenced: it is read when the frame leaves, which lets internal
+ * loopback move the bytes once.  The guest may not touch it before: the
+ * descriptor stays the chip's until then (tulip_tx_process copies the
+ * buffers of descriptors it closes earlier).  Guest RAM is never unmapped
+ * while the machine lives, so the reference stays valid memory.
+ */
 static bool tulip_tx_append(Tulip *s, uint32_t addr, size_t len)
 {
     const uint8_t *src;
@@ -748,12 +896,17 @@ static bool tulip_tx_append(Tulip *s, uint32_t addr, size_t len)
         s->events |= CSR5_TJT;
         return true;
     }
-    src = pci_dma_ptr(&s->pci, addr, len, false);
+    src = tulip_dma_ptr(s, addr, len, false);
     if (!src) {
         tulip_bus_error(s, "transmit buffer read", addr);
         return false;
     }
-    memcpy(s->tx_buf + s->tx_len, src, len);
+    if (s->tx_nref == 2) {
+        tulip_tx_hold(s); /* not reached: two buffers per descriptor */
+    }
+    s->tx_ref[s->tx_nref] = src;
+    s->tx_ref_len[s->tx_nref] = len;
+    s->tx_nref++;
     s->tx_len += len;
     return true;
 }
@@ -805,9 +958,8 @@ static void tulip_tx_process(Tulip *s, bool raise_tu)
                 emu_log(LOG_GUEST_ERROR, "tulip: transmit FS before LS; "
                                          "partial frame dropped");
             }
+            tulip_tx_drop_frame(s);
             s->tx_in_frame = true;
-            s->tx_jabber = false;
-            s->tx_len = 0;
             s->tx_first_ctl = ctl;
         } else if (!s->tx_in_frame) {
             if (!b1 && !b2 && !(ctl & TDES1_LS)) {
@@ -821,9 +973,8 @@ static void tulip_tx_process(Tulip *s, bool raise_tu)
             }
             emu_log(LOG_GUEST_ERROR, "tulip: transmit descriptor without FS "
                                      "outside a frame; taken as a start");
+            tulip_tx_drop_frame(s);
             s->tx_in_frame = true;
-            s->tx_jabber = false;
-            s->tx_len = 0;
             s->tx_first_ctl = ctl;
         }
         s->tx_state = TS_READ_BUF;
@@ -833,6 +984,8 @@ static void tulip_tx_process(Tulip *s, bool raise_tu)
         s->tx_burst_ns += tulip_burst_ns(s, b1) + tulip_burst_ns(s, b2);
         s->tx_cur = next;
         if (!(ctl & TDES1_LS)) {
+            /* Closing hands the buffers back: their bytes are read now. */
+            tulip_tx_hold(s);
             if (!tulip_close_desc(s, addr, 0)) {
                 return;
             }
@@ -854,6 +1007,40 @@ static void tulip_tx_process(Tulip *s, bool raise_tu)
     timer_mod_in_ns(&s->tx_timer, cost);
 }
 
+/*
+ * Internal loopback of a frame still in its pieces (what tx_buf holds,
+ * then the last descriptor's buffers): the bytes go from the transmit
+ * buffers straight to the receive buffers, FCS computed on the way.  Only
+ * for frames that need no padding or truncation and have their header in
+ * the first piece; false leaves the others to the general path.  Only
+ * len bytes of the pieces are read: a guest-supplied FCS (TDES1.AC) past
+ * them is left out.
+ */
+static bool tulip_tx_loop_direct(Tulip *s, size_t len)
+{
+    FrameSrc src = {.n = 0};
+
+    if (len < MIN_FRAME_NO_FCS || len > TULIP_MAX_FRAME - ETH_FCS_LEN) {
+        return false;
+    }
+    if (s->tx_held) {
+        src.p[src.n] = s->tx_buf;
+        src.len[src.n++] = s->tx_held;
+    }
+    for (unsigned i = 0; i < s->tx_nref; i++) {
+        src.p[src.n] = s->tx_ref[i];
+        src.len[src.n++] = s->tx_ref_len[i];
+    }
+    if (src.len[0] < ETH_HEADER_LEN) {
+        return false;
+    }
+    if (s->rx_state != RS_STOPPED &&
+        tulip_rx_frame_src(s, &src, len, CSR6_OM_INT, true) == RX_NO_DESC) {
+        tulip_count_missed(s);
+    }
+    return true;
+}
+
 /* Put the assembled frame on its way; returns the TDES0 error bits. */
 static uint32_t tulip_tx_deliver(Tulip *s)
 {
@@ -864,15 +1051,20 @@ static uint32_t tulip_tx_deliver(Tulip *s)
     if ((s->tx_first_ctl & TDES1_AC) && len >= ETH_FCS_LEN) {
         len -= ETH_FCS_LEN; /* the guest supplied its own FCS */
     }
+    TRACE(TRACE_TULIP, "tx frame of %zu bytes (OM %u)", len, om);
+    if (om == CSR6_OM_INT && tulip_tx_loop_direct(s, len)) {
+        return 0;
+    }
+    tulip_tx_hold(s);
     if (len < MIN_FRAME_NO_FCS && !(s->tx_first_ctl & TDES1_DPD)) {
         memset(s->tx_buf + len, 0, MIN_FRAME_NO_FCS - len);
         len = MIN_FRAME_NO_FCS;
     }
-    TRACE(TRACE_TULIP, "tx frame of %zu bytes (OM %u)", len, om);
     if (om == CSR6_OM_INT) {
         /* Internal loopback: back to our receiver, nothing on the wire. */
         if (s->rx_state != RS_STOPPED &&
-            tulip_rx_frame(s, s->tx_buf, len, CSR6_OM_INT) == RX_NO_DESC) {
+            tulip_rx_frame(s, s->tx_buf, len, CSR6_OM_INT, true) ==
+                RX_NO_DESC) {
             tulip_count_missed(s);
         }
         return 0;
@@ -883,7 +1075,7 @@ static uint32_t tulip_tx_deliver(Tulip *s)
         net_port_send(&s->port, s->tx_buf, len);
     }
     if (om == CSR6_OM_EXT && s->rx_state != RS_STOPPED &&
-        tulip_rx_frame(s, s->tx_buf, len, CSR6_OM_EXT) == RX_NO_DESC) {
+        tulip_rx_frame(s, s->tx_buf, len, CSR6_OM_EXT, true) == RX_NO_DESC) {
         tulip_count_missed(s);
     }
     return status;
@@ -896,9 +1088,7 @@ static void tulip_tx_complete(Tulip *s)
     s->tx_inflight = false;
     s->tx_state = TS_CLOSE;
     status = s->tx_jabber ? TDES0_ES | TDES0_TO : tulip_tx_deliver(s);
-    s->tx_in_frame = false;
-    s->tx_jabber = false;
-    s->tx_len = 0;
+    tulip_tx_drop_frame(s);
     if (s->tx_state == TS_STOPPED ||
         !tulip_close_desc(s, s->tx_ls_addr, status)) {
         return;
@@ -913,9 +1103,7 @@ static void tulip_tx_stopped(Tulip *s)
 {
     timer_del(&s->tx_timer);
     s->tx_burst_ns = 0;
-    s->tx_in_frame = false;
-    s->tx_jabber = false;
-    s->tx_len = 0;
+    tulip_tx_drop_frame(s);
     s->tx_state = TS_STOPPED;
     s->events |= CSR5_TPS;
     TRACE(TRACE_TULIP, "tx stopped (TPS)");
@@ -973,9 +1161,7 @@ static void tulip_tx_halt(Tulip *s)
     s->tx_burst_ns = 0;
     s->tx_inflight = false;
     s->tx_stop_pending = false;
-    s->tx_in_frame = false;
-    s->tx_jabber = false;
-    s->tx_len = 0;
+    tulip_tx_drop_frame(s);
     s->tx_state = TS_STOPPED;
 }
 
@@ -1334,7 +1520,7 @@ static ssize_t tulip_net_receive(NetPort *p, const uint8_t *frame, size_t len)
         s->rx_refused = true; /* paced: the wire is booked up */
         return 0;
     }
-    r = tulip_rx_frame(s, frame, len, 0);
+    r = tulip_rx_frame(s, frame, len, 0, false);
     tulip_update_irq(s);
     if (r == RX_NO_DESC) {
         s->rx_refused = true;
