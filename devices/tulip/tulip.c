@@ -61,10 +61,10 @@
 #define RX_BACKLOG        32 /* paced: frames queued behind the one arriving */
 #define DMA_STRETCHES     4  /* RAM stretches remembered by tulip_dma_ptr */
 
-/* Guest addresses [lo, hi), wholly RAM, at host address host. */
+/* Guest addresses [lo, hi), wholly RAM, from RAM offset ram_off on. */
 typedef struct DmaStretch {
     uint64_t lo, hi;
-    uint8_t *host;
+    uint64_t ram_off;
 } DmaStretch;
 
 struct Tulip {
@@ -81,6 +81,8 @@ struct Tulip {
     uint32_t mfc; /* CSR8: count and overflow bit */
     uint8_t gp_dir, gp_data;
     bool irq_level;
+    MemMap *mem; /* the bus's memory, and its RAM */
+    uint8_t *ram;
     DmaStretch dma[DMA_STRETCHES];
     unsigned dma_victim;
     bool swr_active;
@@ -106,6 +108,8 @@ struct Tulip {
     bool tx_stop_pending;
     uint32_t tx_first_ctl, tx_ls_ctl, tx_ls_addr;
     int64_t tx_burst_ns; /* buffer reads of the frame being assembled */
+    int64_t tx_time_ns;  /* the last frame time, and it in clock cycles */
+    uint64_t tx_time_cycles;
 
     /* receive process */
     Timer rx_timer;      /* paced: end of the frame on the wire */
@@ -205,10 +209,33 @@ static void tulip_bus_error(Tulip *s, const char *what, uint32_t addr)
  * pci_dma_ptr makes (bus mastering on, wholly RAM); anything else goes
  * through pci_dma_ptr itself, which refuses and logs.
  */
-static uint8_t *tulip_dma_ptr(Tulip *s, uint32_t addr, size_t len, bool write)
+static void tulip_dma_remember(Tulip *s, uint32_t addr, const uint8_t *p)
 {
-    MemMap *m;
     uint64_t off, end;
+    uint64_t ram_off = (uint64_t)(p - s->ram);
+    DmaStretch *w = NULL;
+
+    if (!mem_phys_to_ram(s->mem, addr, &off, &end) || off != ram_off) {
+        return;
+    }
+    /* Grow the stretch of the same window, or take a new slot. */
+    for (unsigned i = 0; i < DMA_STRETCHES && !w; i++) {
+        const DmaStretch *o = &s->dma[i];
+        if (o->hi == end && o->lo > addr &&
+            o->ram_off - (o->lo - addr) == off) {
+            w = &s->dma[i];
+        }
+    }
+    if (!w) {
+        w = &s->dma[s->dma_victim];
+        s->dma_victim = (s->dma_victim + 1) % DMA_STRETCHES;
+    }
+    *w = (DmaStretch){.lo = addr, .hi = end, .ram_off = off};
+}
+
+static inline uint8_t *tulip_dma_ptr(Tulip *s, uint32_t addr, size_t len,
+                                     bool write)
+{
     uint8_t *p;
 
     if (len && s->pci.bus &&
@@ -216,33 +243,17 @@ static uint8_t *tulip_dma_ptr(Tulip *s, uint32_t addr, size_t len, bool write)
         for (unsigned i = 0; i < DMA_STRETCHES; i++) {
             const DmaStretch *w = &s->dma[i];
             if (addr >= w->lo && addr < w->hi && len <= w->hi - addr) {
-                p = w->host + (addr - w->lo);
+                uint64_t off = w->ram_off + (addr - w->lo);
                 if (write) {
-                    m = pci_bus_mem(s->pci.bus);
-                    mem_ram_written(m, (uint64_t)(p - mem_ram_base(m)), len);
+                    mem_ram_written(s->mem, off, len);
                 }
-                return p;
+                return s->ram + off;
             }
         }
     }
     p = pci_dma_ptr(&s->pci, addr, len, write);
     if (p && len) {
-        m = pci_bus_mem(s->pci.bus);
-        if (mem_phys_to_ram(m, addr, &off, &end)) {
-            DmaStretch *w = NULL;
-            /* Grow the stretch of the same window, or take a new slot. */
-            for (unsigned i = 0; i < DMA_STRETCHES && !w; i++) {
-                if (s->dma[i].hi == end && s->dma[i].lo > addr &&
-                    s->dma[i].host - (s->dma[i].lo - addr) == p) {
-                    w = &s->dma[i];
-                }
-            }
-            if (!w) {
-                w = &s->dma[s->dma_victim];
-                s->dma_victim = (s->dma_victim + 1) % DMA_STRETCHES;
-            }
-            *w = (DmaStretch){.lo = addr, .hi = end, .host = p};
-        }
+        tulip_dma_remember(s, addr, p);
     }
     return p;
 }
@@ -912,6 +923,19 @@ static bool tulip_tx_append(Tulip *s, uint32_t addr, size_t len)
 }
 
 /*
+ * End the frame in ns.  Frames in a row mostly take the same time: the
+ * last conversion to clock cycles (a 128-bit division) is kept.
+ */
+static void tulip_tx_schedule(Tulip *s, int64_t ns)
+{
+    if (ns != s->tx_time_ns) {
+        s->tx_time_ns = ns;
+        s->tx_time_cycles = clock_ns_to_cycles(s->clock, ns);
+    }
+    timer_mod_in(&s->tx_timer, s->tx_time_cycles);
+}
+
+/*
  * Walk descriptors from the current one: close setup and empty ones, read
  * the buffers of the next frame and schedule its completion.
  */
@@ -996,10 +1020,9 @@ static void tulip_tx_process(Tulip *s, bool raise_tu)
         s->tx_inflight = true;
         s->tx_state = TS_WAIT_END;
         /* Transmission overlaps the buffer reads once the FIFO fills. */
-        timer_mod_in_ns(&s->tx_timer,
-                        cost +
-                            MAX(s->tx_burst_ns, tulip_wire_ns(s, s->tx_len)) +
-                            DESC_CLOSE_NS);
+        tulip_tx_schedule(
+            s, cost + MAX(s->tx_burst_ns, tulip_wire_ns(s, s->tx_len)) +
+                   DESC_CLOSE_NS);
         s->tx_burst_ns = 0;
         return;
     }
@@ -1648,6 +1671,8 @@ Tulip *tulip_create(PciBus *bus, int slot, Clock *clock, NetPort *peer,
         return NULL;
     }
     s->pci.opaque = s;
+    s->mem = pci_bus_mem(bus);
+    s->ram = mem_ram_base(s->mem);
     pci_set_word(&s->pci, PCI_STATUS,
                  PCI_STATUS_DEVSEL_MEDIUM | PCI_STATUS_FAST_BACK);
     pci_set_word(&s->pci, PCI_SUBSYSTEM_VENDOR_ID, cfg->subsys_vendor);
