@@ -258,13 +258,6 @@ static inline uint8_t *tulip_dma_ptr(Tulip *s, uint32_t addr, size_t len,
     return p;
 }
 
-static uint32_t tulip_desc_word(const Tulip *s, const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return s->csr0 & CSR0_DBO ? GUINT32_FROM_BE(v) : GUINT32_FROM_LE(v);
-}
-
 /*
  * Descriptors are read and closed in place (tulip_dma_ptr: the same checks
  * as a copy) because these small transfers are most of the per-frame work.
@@ -276,8 +269,15 @@ static bool tulip_read_desc(Tulip *s, uint32_t addr, uint32_t d[4])
         tulip_bus_error(s, "descriptor read", addr);
         return false;
     }
-    for (int i = 0; i < 4; i++) {
-        d[i] = tulip_desc_word(s, p + 4 * i);
+    memcpy(d, p, 16);
+    if (s->csr0 & CSR0_DBO) {
+        for (int i = 0; i < 4; i++) {
+            d[i] = GUINT32_FROM_BE(d[i]);
+        }
+    } else {
+        for (int i = 0; i < 4; i++) {
+            d[i] = GUINT32_FROM_LE(d[i]);
+        }
     }
     return true;
 }
@@ -678,9 +678,11 @@ static RxResult tulip_rx_frame_src(Tulip *s, const FrameSrc *src, size_t len,
     }
     if (src->n == 1) {
         const uint8_t *p = tulip_rx_prepare(s, frame, &len, dt, &flags);
-        own = own || p == s->rx_runt;
-        one = (FrameSrc){.p = {p}, .len = {len}, .n = 1};
-        src = &one;
+        if (p != frame) { /* padded: the chip's own copy */
+            own = true;
+            one = (FrameSrc){.p = {p}, .len = {len}, .n = 1};
+            src = &one;
+        }
     } else {
         flags |= tulip_rx_header_flags(frame, dt);
     }
