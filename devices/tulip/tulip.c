@@ -351,7 +351,8 @@ static void tulip_declare_filter(Tulip *s)
 }
 
 /* Address decision (doc section 5, "Receive decision"); *ff for PR/RA. */
-static bool tulip_rx_accept(const Tulip *s, const uint8_t *da, bool *ff)
+G_ALWAYS_INLINE static inline bool tulip_rx_accept(const Tulip *s,
+                                                   const uint8_t *da, bool *ff)
 {
     *ff = false;
     if (tulip_filter_match(&s->filter, da)) {
@@ -642,7 +643,7 @@ static const uint8_t *tulip_rx_prepare(Tulip *s, const uint8_t *frame,
 }
 
 /* After a frame: look ahead at the next descriptor, as the chip does. */
-static void tulip_rx_after_frame(Tulip *s)
+G_ALWAYS_INLINE static inline void tulip_rx_after_frame(Tulip *s)
 {
     if (s->rx_stop_pending) {
         s->rx_stop_pending = false;
@@ -662,8 +663,10 @@ static void tulip_rx_after_frame(Tulip *s)
  * first piece and needs neither padding nor truncation (the caller
  * checked).  Returns the verdict.
  */
-static RxResult tulip_rx_frame_src(Tulip *s, const FrameSrc *src, size_t len,
-                                   unsigned dt, bool own)
+G_ALWAYS_INLINE static inline RxResult tulip_rx_frame_src(Tulip *s,
+                                                          const FrameSrc *src,
+                                                          size_t len,
+                                                          unsigned dt, bool own)
 {
     const uint8_t *frame = src->p[0];
     uint32_t flags = 0;
@@ -952,7 +955,7 @@ static void tulip_tx_schedule(Tulip *s, int64_t ns)
  * Walk descriptors from the current one: close setup and empty ones, read
  * the buffers of the next frame and schedule its completion.
  */
-static void tulip_tx_process(Tulip *s, bool raise_tu)
+G_ALWAYS_INLINE static inline void tulip_tx_process(Tulip *s, bool raise_tu)
 {
     int64_t cost = 0;
 
@@ -1052,7 +1055,7 @@ static void tulip_tx_process(Tulip *s, bool raise_tu)
  * len bytes of the pieces are read: a guest-supplied FCS (TDES1.AC) past
  * them is left out.
  */
-static bool tulip_tx_loop_direct(Tulip *s, size_t len)
+G_ALWAYS_INLINE static inline bool tulip_tx_loop_direct(Tulip *s, size_t len)
 {
     FrameSrc src = {.n = 0};
 
@@ -1117,7 +1120,7 @@ static uint32_t tulip_tx_deliver(Tulip *s)
     return status;
 }
 
-static void tulip_tx_complete(Tulip *s)
+G_ALWAYS_INLINE static inline void tulip_tx_complete(Tulip *s)
 {
     uint32_t status;
 
