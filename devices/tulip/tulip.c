@@ -33,9 +33,13 @@
  * from the host side are padded to the 60-byte minimum, as the sending
  * MAC would have done on a real segment.
  *
- * Speed: the per-frame path (descriptor reads and closes, buffer checks,
- * the receive copy) is forced inline (G_ALWAYS_INLINE): with calls, their
- * prologues were a tenth of the cost of a small frame (bench/tulip_bench).
+ * Speed (bench/tulip_bench): the buffers of the descriptor that ends a
+ * frame are checked when it is fetched but read when the frame leaves, so
+ * internal loopback moves the bytes once, from the transmit buffers into
+ * the receive buffers with the FCS computed on the way; other frames are
+ * assembled in tx_buf first.  DMA remembers the RAM stretches it has seen
+ * (tulip_dma_ptr), and the per-frame path is forced inline: as calls,
+ * its prologues were a tenth of the cost of a small frame.
  *
  * Not modelled: FIFO underflow/overflow, collisions and back-off, the
  * receive watchdog and jabber timers as times (length limits instead),
@@ -619,9 +623,9 @@ static uint32_t tulip_rx_header_flags(const uint8_t *p, unsigned dt)
  * the host side do not pad), cap it at the watchdog limit, and compute
  * the status flags that do not depend on descriptors.
  */
-static const uint8_t *tulip_rx_prepare(Tulip *s, const uint8_t *frame,
-                                       size_t *len, unsigned dt,
-                                       uint32_t *flags)
+G_ALWAYS_INLINE static inline const uint8_t *
+tulip_rx_prepare(Tulip *s, const uint8_t *frame, size_t *len, unsigned dt,
+                 uint32_t *flags)
 {
     size_t n = *len;
     const uint8_t *p = frame;
