@@ -94,6 +94,37 @@ Test(tulip_hostile, buffers_outside_ram)
     cr_assert_eq(ram_r32(tm, drv_rx_desc(&d, 0)) >> 31, 1, "not closed");
 }
 
+/*
+ * A second RAM window right after the first (an alias of RAM offset 0):
+ * DMA lands at the right place in each, and a buffer that is contiguous
+ * in physical addresses but spans both windows is refused like a hole,
+ * even after both windows have been used.
+ */
+Test(tulip_hostile, buffer_across_two_ram_windows_is_refused)
+{
+    GError *err = NULL;
+    uint8_t f[100], got[100], tail[50], zero[50] = {0};
+
+    cr_assert(mem_map_ram(tm->mem, TM_RAM_SIZE, 0, 0x100000, &err));
+    drv_open(&d, tm, mac, 2, 4, 1536, false);
+    ram_w32(tm, drv_rx_desc(&d, 0) + 8, TM_RAM_SIZE + 0x40000);
+    drv_make_frame(f, sizeof(f), mac, peer, 1);
+    cr_assert_gt(net_recorder_inject(tm->wire, f, sizeof(f)), 0);
+    cr_assert_eq(ram_r32(tm, drv_rx_desc(&d, 0)) >> 31, 0, "received");
+    ram_read(tm, 0x40000, got, sizeof(got));
+    cr_assert_arr_eq(got, f, sizeof(f), "through the alias window");
+
+    ram_w32(tm, drv_rx_desc(&d, 1) + 8, TM_RAM_SIZE - 50);
+    drv_make_frame(f, sizeof(f), mac, peer, 2);
+    net_recorder_inject(tm->wire, f, sizeof(f));
+    cr_assert_eq(csr_r(tm, 5) & 0x2000, 0x2000, "FBE");
+    cr_assert_eq(ram_r32(tm, drv_rx_desc(&d, 1)) >> 31, 1, "not closed");
+    ram_read(tm, TM_RAM_SIZE - 50, tail, sizeof(tail));
+    cr_assert_arr_eq(tail, zero, sizeof(zero), "nothing written");
+    ram_read(tm, 0, tail, sizeof(tail));
+    cr_assert_arr_eq(tail, zero, sizeof(zero), "nor in the alias");
+}
+
 Test(tulip_hostile, dma_with_bus_mastering_off)
 {
     drv_open(&d, tm, mac, 2, 4, 1536, false);
