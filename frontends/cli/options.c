@@ -345,7 +345,7 @@ char *cli_help_text(void)
         "tulipvm %s - a small PC emulator with DEC 21140 networking\n\n"
         "usage: tulipvm [options]\n"
         "With no -kernel, boots the default guest (Debian's i386 kernel with "
-        "its tulip driver)\nwith one adapter on Shared networking.\n\n",
+        "its\ntulip driver) with one adapter on Shared networking.\n\n",
         TULIPVM_VERSION);
     for (size_t i = 0; i < G_N_ELEMENTS(cli_opts); i++) {
         const CliOptDesc *d = &cli_opts[i];
@@ -376,7 +376,11 @@ char *cli_help_text(void)
         s, "\nExamples:\n"
            "  tulipvm -nographic\n"
            "  tulipvm -nic user,hostfwd=tcp::8080-:80 -nic local,net=lab\n"
+           "  tulipvm -nic bridge,ifname=eth0,mac=00:03:ff:12:34:56 -nic "
+           "none,link=off\n"
+           "  tulipvm -config vm.ini -control unix:/tmp/vm.sock\n"
            "  tulipvm -kernel bzImage -initrd initrd.img -append "
-           "\"console=ttyS0\" -serial file:boot.log\n");
+           "\"console=ttyS0\" \\\n"
+           "      -serial file:boot.log\n");
     return g_string_free(s, FALSE);
 }
