@@ -304,6 +304,25 @@ Test(control, real_vm_reattach_cable_capture_and_next_start_settings,
     /* The running adapter keeps its address until then. */
     cr_assert_neq(net_attachment_mac(att)[5], 0x56);
 
+    /* A re-attach whose backend cannot open is an error reply; the adapter
+     * is left not connected (and says so) and can be re-attached again. */
+    g_autofree char *no_netd = g_strdup_printf("%s/no-netd.sock", tmp);
+    g_setenv("TULIPVM_NETD_SOCKET", no_netd, TRUE);
+    expect_error("{\"cmd\":\"reattach\",\"adapter\":0,"
+                 "\"attachment\":\"bridge,ifname=nosuchif0\"}",
+                 "nosuchif0");
+    o = request(&api, "{\"cmd\":\"list\"}", &p);
+    a0 = json_array_get_object_element(
+        json_object_get_array_member(o, "adapters"), 0);
+    cr_assert_str_eq(json_object_get_string_member(a0, "attachment"), "none");
+    cr_assert_not(json_object_get_boolean_member(a0, "link"));
+    g_object_unref(p);
+    cr_assert_not(net_port_link_up(&port));
+    cr_assert_eq(cfg.adapter[0].attach.kind, VM_ATTACH_NONE);
+    expect_ok("{\"cmd\":\"reattach\",\"adapter\":0,"
+              "\"attachment\":\"local,net=ctl\"}");
+    cr_assert(net_port_link_up(&port));
+
     expect_ok("{\"cmd\":\"quit\"}");
     cr_assert_eq(quits, 1);
 
@@ -426,5 +445,88 @@ Test(control, socket_lines_split_batched_and_over_long, .init = tmp_setup,
     control_free(c);
     struct stat st;
     cr_assert_neq(stat(path, &st), 0, "the socket file is removed");
+    g_main_context_unref(ctx);
+}
+
+/* What a broken or hostile client can do to the socket: NUL bytes, a ninth
+ * connection, a client that sends requests and never reads the replies,
+ * and hanging up mid-request.  Each gets an error or is dropped; the VM
+ * keeps answering the others. */
+Test(control, socket_survives_nul_bytes_floods_and_hangups, .init = tmp_setup,
+     .fini = tmp_teardown)
+{
+    GMainContext *ctx = g_main_context_new();
+    g_autofree char *path = g_strdup_printf("%s/ctl.sock", tmp);
+    g_autoptr(GError) err = NULL;
+    Control *c = control_new(path, &api, ctx, &err);
+    cr_assert_not_null(c, "%s", err ? err->message : "");
+
+    int fd = connect_to(path);
+    static const char nul_req[] = "{\"cmd\":\"li\0st\"}\n{\"cmd\":\"list\"}\n";
+    cr_assert_eq(write(fd, nul_req, sizeof(nul_req) - 1),
+                 (ssize_t)sizeof(nul_req) - 1);
+    char **r = read_lines(ctx, fd, 2);
+    cr_assert(strstr(r[0], "a request contains a NUL byte"), "%s", r[0]);
+    cr_assert(g_str_has_prefix(r[1], "{\"ok\":true,\"adapters\":["), "%s",
+              r[1]);
+    g_strfreev(r);
+
+    /* Eight connections are served; a ninth is told why and closed. */
+    int extra[CONTROL_MAX_CLIENTS - 1];
+    for (int i = 0; i < CONTROL_MAX_CLIENTS - 1; i++) {
+        extra[i] = connect_to(path);
+        while (g_main_context_iteration(ctx, FALSE)) {
+        }
+    }
+    int ninth = connect_to(path);
+    r = read_lines(ctx, ninth, 1);
+    cr_assert(strstr(r[0], "too many control connections"), "%s", r[0]);
+    g_strfreev(r);
+    close(ninth);
+
+    /* A client that never reads is dropped once a megabyte of replies
+     * waits for it, instead of growing the emulator's memory. */
+    int deaf = extra[0];
+    GString *batch = g_string_new(NULL);
+    for (int i = 0; i < 200; i++) {
+        g_string_append(batch, "{\"cmd\":\"list\"}\n");
+    }
+    gint64 end = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+    bool dropped = false;
+    while (!dropped) {
+        cr_assert_lt(g_get_monotonic_time(), end, "the deaf client stays");
+        ssize_t n =
+            send(deaf, batch->str, batch->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n < 0 && errno != EAGAIN) {
+            dropped = true; /* EPIPE/ECONNRESET: the VM hung up */
+        }
+        while (g_main_context_iteration(ctx, FALSE)) {
+        }
+        struct pollfd pf = {deaf, POLLIN, 0};
+        if (poll(&pf, 1, 0) > 0 && (pf.revents & POLLHUP)) {
+            dropped = true;
+        }
+    }
+    g_string_free(batch, TRUE);
+
+    /* Hanging up in the middle of a request is harmless. */
+    send_all(extra[1], "{\"cmd\":\"set_li");
+    close(extra[1]);
+    while (g_main_context_iteration(ctx, FALSE)) {
+    }
+
+    send_all(fd, "{\"cmd\":\"quit\"}\n");
+    r = read_lines(ctx, fd, 1);
+    cr_assert_str_eq(r[0], "{\"ok\":true}");
+    g_strfreev(r);
+    cr_assert_eq(fake.calls->len, 1, "none of it reached the VM but quit");
+    cr_assert_str_eq(fake_vm_last_call(&fake), "quit");
+    for (int i = 0; i < CONTROL_MAX_CLIENTS - 1; i++) {
+        if (i != 1) {
+            close(extra[i]);
+        }
+    }
+    close(fd);
+    control_free(c);
     g_main_context_unref(ctx);
 }
