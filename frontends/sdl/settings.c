@@ -347,8 +347,8 @@ SettingsResult settings_frame(SettingsDialog *d, Ui *ui, SDL_Rect area)
         }
         cx += 44;
     }
-    ui_label(ui, cx + 6, y + (row - ui->line_h) / 2, NEXT_START_NOTE,
-             ui_grey_text);
+    ui_note(ui, "note-count", cx + 6, y + (row - ui->line_h) / 2,
+            NEXT_START_NOTE, ui_grey_text);
     y += row + 8;
 
     /* One tab per adapter */
@@ -377,8 +377,8 @@ SettingsResult settings_frame(SettingsDialog *d, Ui *ui, SDL_Rect area)
     int fx = x + ui_text_width(ui, "Capture file:") + 12;
     ui_label(ui, x, y + (row - ui->line_h) / 2, mac_label, ui_black);
     ui_textfield(ui, "mac", (SDL_Rect){fx, y + 1, 170, row - 2}, &a->mac);
-    ui_label(ui, fx + 180, y + (row - ui->line_h) / 2, NEXT_START_NOTE,
-             ui_grey_text);
+    ui_note(ui, "note-mac", fx + 180, y + (row - ui->line_h) / 2,
+            NEXT_START_NOTE, ui_grey_text);
     y += row;
     settings_check_mac(a);
     if (a->mac_error[0]) {
@@ -397,8 +397,8 @@ SettingsResult settings_frame(SettingsDialog *d, Ui *ui, SDL_Rect area)
                  &a->capture);
     y += row;
     if (!a->live) {
-        ui_label(ui, x, y + (row - ui->line_h) / 2,
-                 "This adapter is added at the next start.", ui_grey_text);
+        ui_note(ui, "note-added", x, y + (row - ui->line_h) / 2,
+                "This adapter is added at the next start.", ui_grey_text);
     }
 
     /* Buttons and the apply error */
