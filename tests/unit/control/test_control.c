@@ -151,6 +151,15 @@ Test(control, bad_requests_are_error_replies)
                  "\"adapter\" must be a non-negative integer");
     expect_error("{\"cmd\":\"set_link\",\"adapter\":\"0\",\"up\":true}",
                  "\"adapter\" must be a non-negative integer");
+    expect_error("{\"cmd\":\"set_link\",\"adapter\":1.5,\"up\":true}",
+                 "\"adapter\" must be a non-negative integer");
+    expect_error("{\"cmd\":\"set_link\",\"adapter\":null,\"up\":true}",
+                 "\"adapter\" must be a non-negative integer");
+    expect_error("{\"cmd\":\"set_link\",\"adapter\":4294967296,"
+                 "\"up\":true}",
+                 "\"adapter\" must be a non-negative integer");
+    expect_error("{\"cmd\":\"capture_start\",\"adapter\":0,\"path\":[]}",
+                 "\"path\" must be a string");
     expect_error("{\"cmd\":\"set_link\",\"adapter\":0}", "missing \"up\"");
     expect_error("{\"cmd\":\"set_link\",\"adapter\":0,\"up\":1}",
                  "\"up\" must be true or false");
@@ -292,6 +301,14 @@ Test(control, real_vm_reattach_cable_capture_and_next_start_settings,
     expect_ok("{\"cmd\":\"set_next_mac\",\"adapter\":0,"
               "\"mac\":\"00:03:ff:12:34:56\"}");
     expect_ok("{\"cmd\":\"set_next_adapters\",\"count\":3}");
+    expect_error("{\"cmd\":\"set_next_mac\",\"adapter\":4,"
+                 "\"mac\":\"00:03:ff:12:34:57\"}",
+                 "adapter 4: a VM has at most 4");
+    expect_error("{\"cmd\":\"set_next_mac\",\"adapter\":1,"
+                 "\"mac\":\"00:03:ff:12:34\"}",
+                 "mac=00:03:ff:12:34: expected six hex bytes");
+    expect_error("{\"cmd\":\"set_next_adapters\",\"count\":0}",
+                 "adapter count 0: expected 1 to 4");
     VmConfig saved;
     cr_assert(vm_config_load(&saved, cfg_path, &err), "%s",
               err ? err->message : "");
