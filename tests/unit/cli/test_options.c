@@ -356,10 +356,29 @@ Test(cli, help_documents_every_nic_type_and_option)
     for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
         cr_assert(strstr(flat->str, want[i]), "help lacks %s", want[i]);
     }
-    g_string_free(flat, TRUE);
+    /* An example is never broken across lines, so it can be copied. */
+    static const char *const whole[] = {
+        "-m 256",
+        "-append \"console=ttyS0 quiet\"",
+        "-serial file:boot.log",
+        "-nic user,hostfwd=tcp::2222-:22",
+        "-nic bridge,ifname=eth0",
+        "-trace tulip,pci",
+        "-d guest_errors",
+        "-config vm.ini",
+        "-control unix:/tmp/vm.sock",
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(whole); i++) {
+        cr_assert(strstr(h, whole[i]), "help breaks or lacks %s", whole[i]);
+    }
+    cr_assert_null(strchr(h, '\037'), "no hard-space marker left");
+    /* Defaults a user needs to know are stated. */
+    cr_assert(strstr(flat->str, "hostaccess=on|off (default off"));
+    cr_assert(strstr(flat->str, "link=on|off (cable, default on)"));
     /* No line is wider than a terminal. */
     g_auto(GStrv) lines = g_strsplit(h, "\n", -1);
     for (size_t i = 0; lines[i]; i++) {
         cr_assert_leq(strlen(lines[i]), 80, "too wide: %s", lines[i]);
     }
+    g_string_free(flat, TRUE);
 }
