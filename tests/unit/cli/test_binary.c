@@ -37,6 +37,7 @@ static Run run(const char *const *args)
     /* No window, whatever the environment offers. */
     g_auto(GStrv) env = g_environ_unsetenv(g_get_environ(), "DISPLAY");
     env = g_environ_unsetenv(env, "WAYLAND_DISPLAY");
+    env = g_environ_unsetenv(env, "SDL_VIDEODRIVER");
     cr_assert(g_spawn_sync(NULL, (char **)argv->pdata, env, G_SPAWN_DEFAULT,
                            NULL, NULL, &r.out, &r.err, &r.status, &e),
               "%s", e ? e->message : "");
@@ -162,6 +163,11 @@ Test(tulipvm_binary, host_resources_that_fail_are_named_with_status_1)
     expect_failure((const char *const[]){"-bios", rom, "-display", "none",
                                          "-nic", "none", "-serial", log, NULL},
                    1, "/no/dir/boot.log");
+    /* Asking for a window where none can open is an error, not an
+     * invisible window with the serial console off. */
+    expect_failure((const char *const[]){"-bios", rom, "-display", "sdl",
+                                         "-nic", "none", NULL},
+                   1, "display: no window system");
     expect_failure((const char *const[]){"-bios", short_rom, "-display", "none",
                                          "-nic", "none", NULL},
                    1, "BIOS image of 3 bytes");
