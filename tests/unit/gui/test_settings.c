@@ -283,7 +283,8 @@ Test(gui_settings, next_start_settings_are_marked_and_live_ones_are_not)
                    "adapter 1 is running: attachment and cable apply now");
     const SDL_Rect *count4 = g_hash_table_lookup(rects, "count-4");
     const SDL_Rect *note = g_hash_table_lookup(rects, "note-count");
-    cr_assert_eq(note->y / 10, count4->y / 10, "the note is on the count row");
+    cr_assert(note->y >= count4->y && note->y < count4->y + count4->h,
+              "the note is on the count row");
     cr_assert_gt(note->x, count4->x);
 
     vm.count = 1; /* the VM runs one adapter; the config asks for two */
