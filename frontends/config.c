@@ -328,6 +328,25 @@ static bool config_load_vm(GKeyFile *kf, VmConfig *c, GError **errp)
     return true;
 }
 
+/* One address on two adapters of the VM could not start. */
+static bool config_macs_unique(const VmConfig *c, GError **errp)
+{
+    char text[18];
+
+    for (unsigned i = 0; i < c->adapters; i++) {
+        for (unsigned j = i + 1; j < c->adapters; j++) {
+            const VmAdapterConfig *a = &c->adapter[i], *b = &c->adapter[j];
+            if (a->has_mac && b->has_mac && !memcmp(a->mac, b->mac, 6)) {
+                return emu_error_invalid(errp, "config",
+                                         "[adapter%u] mac=%s: also the MAC "
+                                         "of [adapter%u]",
+                                         j, net_mac_format(b->mac, text), i);
+            }
+        }
+    }
+    return true;
+}
+
 /* Sections may come in any order.  An [adapterN] past [vm] adapters is
  * loaded (raising the count brings it back) but a save drops it. */
 static bool config_load_keyfile(VmConfig *c, GKeyFile *kf, GError **errp)
@@ -351,7 +370,7 @@ static bool config_load_keyfile(VmConfig *c, GKeyFile *kf, GError **errp)
             return false;
         }
     }
-    return true;
+    return config_macs_unique(c, errp);
 }
 
 /* Absent keys keep their defaults; a failed load resets everything so a

@@ -7,6 +7,7 @@
  */
 #include "options.h"
 #include "emu/log.h"
+#include "net/mac.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -190,6 +191,27 @@ static bool cli_set_string(char **slot, const char *opt, const char *v,
     return true;
 }
 
+/* Two adapters with one address would fight over it on every network;
+ * say so here rather than when the second one claims it at start. */
+static bool cli_mac_unique(const CliConfig *cfg, GError **errp)
+{
+    const NetNicConfig *n = &cfg->nic[cfg->n_nics];
+    char text[18];
+
+    if (!n->has_mac) {
+        return true;
+    }
+    for (int i = 0; i < cfg->n_nics; i++) {
+        if (cfg->nic[i].has_mac && !memcmp(cfg->nic[i].mac, n->mac, 6)) {
+            g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
+                        "-nic: mac=%s is given to adapters %d and %d",
+                        net_mac_format(n->mac, text), i + 1, cfg->n_nics + 1);
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool cli_apply(CliConfig *cfg, const CliOptDesc *d, const char *v,
                       GError **errp)
 {
@@ -252,6 +274,10 @@ static bool cli_apply(CliConfig *cfg, const CliOptDesc *d, const char *v,
         if (!net_nic_config_parse(v, &cfg->nic[cfg->n_nics], &err)) {
             g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID, "-nic %s: %s", v,
                         err->message);
+            return false;
+        }
+        if (!cli_mac_unique(cfg, errp)) {
+            net_nic_config_clear(&cfg->nic[cfg->n_nics]);
             return false;
         }
         cfg->nic_spec[cfg->n_nics++] = g_strdup(v);

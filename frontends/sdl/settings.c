@@ -156,6 +156,21 @@ static bool settings_validate(SettingsDialog *d, GError **errp)
             a->attach = parsed;
         }
     }
+    for (unsigned i = 0; i < d->count; i++) {
+        uint8_t mi[6], mj[6];
+        if (!d->ad[i].mac.len || !net_mac_parse(d->ad[i].mac.buf, mi, NULL)) {
+            continue;
+        }
+        for (unsigned j = i + 1; j < d->count; j++) {
+            if (d->ad[j].mac.len && net_mac_parse(d->ad[j].mac.buf, mj, NULL) &&
+                !memcmp(mi, mj, 6)) {
+                g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
+                            "Adapter %u: MAC %s is also Adapter %u's", j + 1,
+                            d->ad[j].mac.buf, i + 1);
+                return false;
+            }
+        }
+    }
     return true;
 }
 

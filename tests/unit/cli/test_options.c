@@ -170,6 +170,17 @@ Test(cli, fifth_nic_is_refused)
                  "none");
 }
 
+Test(cli, one_mac_on_two_adapters_is_refused)
+{
+    EXPECT_ERROR("-nic: mac=00:03:ff:00:00:05 is given to adapters 1 and 3",
+                 "-nic", "user,mac=00:03:ff:00:00:05", "-nic", "none", "-nic",
+                 "local,mac=00:03:FF:00:00:05");
+    cr_assert_eq(cfg.n_nics, 2, "the duplicate is not kept");
+    cli_config_clear(&cfg);
+    cr_assert(parse(NULL, "-nic", "user,mac=00:03:ff:00:00:05", "-nic",
+                    "user,mac=00:03:ff:00:00:06", NULL));
+}
+
 Test(cli, malformed_nic_names_the_option_and_the_problem)
 {
     EXPECT_ERROR("-nic user,mac=01:03:ff:00:00:01:", "-nic",

@@ -88,6 +88,19 @@ Test(gui_config, bad_mac_is_an_error_naming_the_adapter_and_reason)
     expect_load_error("[adapter0]\nmac=00:00:00:00:00:00\n", "all-zero");
 }
 
+Test(gui_config, one_mac_on_two_adapters_in_use_is_an_error)
+{
+    static const char two[] = "[adapter0]\nmac=00:03:ff:00:00:07\n"
+                              "[adapter1]\nmac=00:03:ff:00:00:07\n";
+    g_autofree char *used = g_strdup_printf("[vm]\nadapters=2\n%s", two);
+    expect_load_error(used, "[adapter1] mac=00:03:ff:00:00:07: also the MAC of "
+                            "[adapter0]");
+    /* Adapter 1 is not in use: its settings only wait for a larger count. */
+    VmConfig c;
+    cr_assert(vm_config_load_data(&c, two, NULL));
+    cr_assert_eq(c.adapters, 1);
+}
+
 Test(gui_config, malformed_values_are_errors_naming_the_key)
 {
     expect_load_error("[vm]\nadapters=5\n", "[vm] adapters=5");

@@ -221,6 +221,23 @@ Test(gui_settings, invalid_mac_shows_an_error_and_ok_applies_nothing)
     cr_assert(cfg.adapter[0].has_mac);
 }
 
+Test(gui_settings, one_mac_on_two_adapters_is_refused_at_ok)
+{
+    click("tab-1");
+    click("mac");
+    clear_field();
+    type(dlg.ad[0].mac.buf);
+    cr_assert_eq(click("ok"), SETTINGS_OPEN);
+    cr_assert(strstr(dlg.error, "Adapter 2: MAC 00:03:ff:00:00:01 is also "
+                                "Adapter 1's"),
+              "%s", dlg.error);
+    cr_assert_eq(vm.calls->len, 0, "nothing applied");
+    clear_field();
+    type("00:03:ff:00:00:22");
+    cr_assert_eq(click("ok"), SETTINGS_OK);
+    cr_assert(fake_vm_called(&vm, "set_next_mac 1 00:03:ff:00:00:22"));
+}
+
 Test(gui_settings, adapter_count_is_for_the_next_start_and_saved)
 {
     click("count-4");
