@@ -20,6 +20,7 @@
 #include "control.h"
 #include "fake_vm.h"
 #include "vm.h"
+#include "net/mac.h"
 #include "support/tmpdir.h"
 
 static FakeVm fake;
@@ -351,6 +352,15 @@ Test(control, real_vm_reattach_cable_capture_and_next_start_settings,
     g_object_unref(p);
     expect_ok("{\"cmd\":\"capture_stop\",\"adapter\":0}");
 
+    /* Another adapter may not take the address adapter 0 runs with. */
+    char live_mac[18];
+    net_mac_format(net_attachment_mac(att), live_mac);
+    g_autofree char *clash = g_strdup_printf(
+        "{\"cmd\":\"set_next_mac\",\"adapter\":1,\"mac\":\"%s\"}", live_mac);
+    g_autofree char *clash_msg =
+        g_strdup_printf("adapter 1: MAC %s is also adapter 0's", live_mac);
+    expect_error(clash, clash_msg);
+
     /* Next-start settings land in the config file. */
     expect_ok("{\"cmd\":\"set_next_mac\",\"adapter\":0,"
               "\"mac\":\"00:03:ff:12:34:56\"}");
@@ -361,6 +371,11 @@ Test(control, real_vm_reattach_cable_capture_and_next_start_settings,
     expect_error("{\"cmd\":\"set_next_mac\",\"adapter\":1,"
                  "\"mac\":\"00:03:ff:12:34\"}",
                  "mac=00:03:ff:12:34: expected six hex bytes");
+    expect_error("{\"cmd\":\"set_next_mac\",\"adapter\":2,"
+                 "\"mac\":\"00:03:ff:12:34:56\"}",
+                 "adapter 2: MAC 00:03:ff:12:34:56 is also adapter 0's");
+    expect_ok("{\"cmd\":\"set_next_mac\",\"adapter\":0,"
+              "\"mac\":\"00:03:ff:12:34:56\"}");
     expect_error("{\"cmd\":\"set_next_adapters\",\"count\":0}",
                  "adapter count 0: expected 1 to 4");
     VmConfig saved;
