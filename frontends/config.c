@@ -184,6 +184,29 @@ static int config_adapter_group(const char *group)
 }
 
 /*
+ * GKeyFile returns what it could make of a value with a bad escape
+ * sequence and sets an error beside it: such a value is refused, never
+ * used half-read.
+ */
+static char *config_get_string(GKeyFile *kf, const char *group, const char *key,
+                               GError **errp)
+{
+    GError *err = NULL;
+    char *val = g_key_file_get_string(kf, group, key, &err);
+
+    if (err) {
+        g_error_free(err);
+        g_free(val);
+        emu_error_invalid(errp, "config",
+                          "[%s] %s: unreadable value (a bad escape "
+                          "sequence or not UTF-8)",
+                          group, key);
+        return NULL;
+    }
+    return val;
+}
+
+/*
  * The attachment is read first because it decides which detail key is
  * allowed; then each key is checked in file order so the error names the
  * first offending one.
@@ -195,7 +218,12 @@ static bool config_load_adapter(GKeyFile *kf, const char *group,
     g_autofree char *kind_name = NULL;
     GError *err = NULL;
 
-    kind_name = g_key_file_get_string(kf, group, "attachment", NULL);
+    if (g_key_file_has_key(kf, group, "attachment", NULL)) {
+        kind_name = config_get_string(kf, group, "attachment", errp);
+        if (!kind_name) {
+            return false;
+        }
+    }
     if (kind_name && !attach_kind_from_name(kind_name, &a->attach.kind)) {
         return emu_error_invalid(errp, "config",
                                  "[%s] attachment=%s: unknown (expected none, "
@@ -205,10 +233,9 @@ static bool config_load_adapter(GKeyFile *kf, const char *group,
     const char *detail_key = file_detail_keys[a->attach.kind];
     for (unsigned i = 0; keys && keys[i]; i++) {
         const char *k = keys[i];
-        g_autofree char *val = g_key_file_get_string(kf, group, k, NULL);
+        g_autofree char *val = config_get_string(kf, group, k, errp);
         if (!val) {
-            return emu_error_invalid(errp, "config",
-                                     "[%s] %s: unreadable value", group, k);
+            return false;
         }
         if (!strcmp(k, "attachment")) {
             continue;
@@ -278,7 +305,10 @@ static bool config_load_vm(GKeyFile *kf, VmConfig *c, GError **errp)
     g_auto(GStrv) keys = g_key_file_get_keys(kf, "vm", NULL, NULL);
 
     for (unsigned i = 0; keys && keys[i]; i++) {
-        g_autofree char *val = g_key_file_get_string(kf, "vm", keys[i], NULL);
+        g_autofree char *val = config_get_string(kf, "vm", keys[i], errp);
+        if (!val) {
+            return false;
+        }
         if (strcmp(keys[i], "adapters")) {
             return emu_error_invalid(errp, "config",
                                      "[vm] unknown key '%s' (known: adapters)",
@@ -294,6 +324,25 @@ static bool config_load_vm(GKeyFile *kf, VmConfig *c, GError **errp)
                 val ? val : "", VM_MAX_ADAPTERS);
         }
         c->adapters = (unsigned)n;
+    }
+    return true;
+}
+
+/* One address on two adapters of the VM could not start. */
+static bool config_macs_unique(const VmConfig *c, GError **errp)
+{
+    char text[18];
+
+    for (unsigned i = 0; i < c->adapters; i++) {
+        for (unsigned j = i + 1; j < c->adapters; j++) {
+            const VmAdapterConfig *a = &c->adapter[i], *b = &c->adapter[j];
+            if (a->has_mac && b->has_mac && !memcmp(a->mac, b->mac, 6)) {
+                return emu_error_invalid(errp, "config",
+                                         "[adapter%u] mac=%s: also the MAC "
+                                         "of [adapter%u]",
+                                         j, net_mac_format(b->mac, text), i);
+            }
+        }
     }
     return true;
 }
@@ -321,7 +370,7 @@ static bool config_load_keyfile(VmConfig *c, GKeyFile *kf, GError **errp)
             return false;
         }
     }
-    return true;
+    return config_macs_unique(c, errp);
 }
 
 /* Absent keys keep their defaults; a failed load resets everything so a

@@ -15,7 +15,8 @@
  *   capture=/tmp/nic0.pcap     ; optional pcap file
  *
  * Loading is strict: an unknown group or key, a value of the wrong type,
- * an out-of-range count, a malformed or multicast MAC or a missing ifname
+ * an out-of-range count, a malformed or multicast MAC, one MAC on two
+ * adapters in use, a value with a bad escape sequence or a missing ifname
  * is an error naming the group and key.  Attachments are also written as
  * -nic style specs ("local,net=lab"), the form the VM control interface
  * and the command line use.

@@ -3,6 +3,7 @@
  */
 #include "vm.h"
 #include "emu/log.h"
+#include "net/mac.h"
 
 #include <string.h>
 
@@ -220,6 +221,19 @@ static bool mvm_set_next_mac(void *opaque, unsigned idx, const uint8_t mac[6],
                     "adapter %u: the MAC must be a non-zero unicast address",
                     idx);
         return false;
+    }
+    for (unsigned j = 0; j < VM_MAX_ADAPTERS; j++) {
+        const VmAdapterConfig *o = &m->cfg->adapter[j];
+        bool next = o->has_mac && !memcmp(o->mac, mac, 6);
+        bool now = j < m->count && !o->has_mac &&
+                   !memcmp(net_attachment_mac(m->att[j]), mac, 6);
+        if (j != idx && (next || now)) {
+            char text[18];
+            g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
+                        "adapter %u: MAC %s is also adapter %u's", idx,
+                        net_mac_format(mac, text), j);
+            return false;
+        }
     }
     m->cfg->adapter[idx].has_mac = true;
     memcpy(m->cfg->adapter[idx].mac, mac, 6);

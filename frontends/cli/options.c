@@ -7,6 +7,7 @@
  */
 #include "options.h"
 #include "emu/log.h"
+#include "net/mac.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -42,46 +43,62 @@ typedef struct CliOptDesc {
     const char *help;
 } CliOptDesc;
 
+/* A space the help never breaks a line at: an example stays copyable. */
+#define NB "\037"
+
 // clang-format off
 static const CliOptDesc cli_opts[] = {
     {"m", OPT_M, "MB", "guest RAM in MiB (16-3072, default 128); a M or G "
-                       "suffix is accepted: -m 256, -m 1G"},
+                       "suffix is accepted: -m" NB "256, -m" NB "1G"},
     {"kernel", OPT_KERNEL, "FILE", "Linux kernel (bzImage or vmlinux) to boot "
                                    "directly; default: the prepared Debian guest"},
     {"initrd", OPT_INITRD, "FILE", "initial ramdisk for -kernel"},
     {"append", OPT_APPEND, "CMDLINE", "kernel command line, e.g. "
-                                      "-append \"console=ttyS0 quiet\""},
+                                      "-append" NB "\"console=ttyS0" NB
+                                      "quiet\"; with the default guest it "
+                                      "is added to the built-in one"},
     {"bios", OPT_BIOS, "FILE", "raw ROM image started from the reset vector "
                                "(F000:FFF0) instead of a direct Linux boot"},
     {"nographic", OPT_NOGRAPHIC, NULL, "no window; the serial console is on "
-                                       "stdio (same as -display none "
-                                       "-serial stdio)"},
+                                       "stdio (same as -display" NB "none "
+                                       "-serial" NB "stdio)"},
     {"display", OPT_DISPLAY, "sdl|none", "sdl opens a window with the VGA "
                                          "console and the settings dialog "
-                                         "(default when a display exists)"},
-    {"serial", OPT_SERIAL, "stdio|file:PATH|none", "where COM1 goes, e.g. "
-                                                   "-serial file:boot.log"},
+                                         "(F12); the default when a display "
+                                         "exists"},
+    {"serial", OPT_SERIAL, "stdio|file:PATH|none",
+     "where COM1 goes (default: stdio without a window, none with one), "
+     "e.g. -serial" NB "file:boot.log"},
     {"name", OPT_NAME, "NAME", "VM name: window title, MAC derivation, "
                                "segment ownership"},
     {"nic", OPT_NIC, "TYPE[,opt=value...]",
-     "a DEC 21140 adapter (up to 4). TYPE: user (Shared networking, NAT), "
-     "local (Local only: net=NAME, dhcp=on), bridge (ifname=IF), tap "
+     "a DEC 21140 adapter; up to 4, in PCI slot order (default: one user "
+     "adapter, or those of -config). TYPE: user (Shared networking, NAT), "
+     "local (Local only: net=NAME, default segment \"default\"; dhcp=on "
+     "serves leases on it), bridge (ifname=IF, a host adapter), tap "
      "(ifname=IF), vde (sock=URL), none (not connected). Options for all: "
-     "mac=00:03:ff:xx:xx:xx, model=dc21140|dc21140-gpr, link=on|off, "
-     "capture=FILE.pcap, rate=10M|100M, promisc=deny|allow-vms|allow-all, "
-     "macspoof=deny|allow. For user: hostfwd=tcp|udp:[HOSTADDR]:HOSTPORT-"
-     "[GUESTADDR]:GUESTPORT (repeatable), restrict=on|off, net=CIDR, "
-     "hostaccess=on|off. Examples: -nic user,hostfwd=tcp::2222-:22 "
-     "-nic local,net=lab -nic none"},
-    {"trace", OPT_TRACE, "LIST", "developer traces, e.g. -trace tulip,pci "
-                                 "(or all)"},
+     "mac=00:03:ff:xx:xx:xx (default: derived from -name), "
+     "model=dc21140|dc21140-gpr, link=on|off (cable, default on), "
+     "capture=FILE.pcap, rate=10M|100M (default unpaced), "
+     "promisc=deny|allow-vms|allow-all, macspoof=deny|allow. For user: "
+     "hostfwd=tcp|udp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT "
+     "(repeatable), restrict=on|off, net=CIDR (default 10.0.2.0/24), "
+     "hostaccess=on|off (default off: the guest cannot reach the host). "
+     "A comma inside a value is written twice. Examples: "
+     "-nic" NB "user,hostfwd=tcp::2222-:22 -nic" NB "local,net=lab "
+     "-nic" NB "bridge,ifname=eth0 -nic" NB "none"},
+    {"trace", OPT_TRACE, "LIST", "developer traces, e.g. -trace" NB
+                                 "tulip,pci (or all)"},
     {"d", OPT_D, "LIST", "log classes printed: guest_errors,unimp,warn "
-                         "(default all) or none"},
-    {"config", OPT_CONFIG, "FILE", "load settings from an INI file (and save "
-                                   "changes made in the settings dialog)"},
-    {"control", OPT_CONTROL, "unix:PATH", "line-delimited JSON control "
-                                          "socket, e.g. -control "
-                                          "unix:/tmp/vm.sock"},
+                         "(default all) or none, e.g. -d" NB "guest_errors"},
+    {"config", OPT_CONFIG, "FILE",
+     "INI file with the adapters (used when no -nic is given); the settings "
+     "dialog and the control socket's next-start commands save to it, "
+     "creating it if needed, e.g. -config" NB "vm.ini"},
+    {"control", OPT_CONTROL, "unix:PATH",
+     "line-delimited JSON control socket: list, set_link, reattach, "
+     "capture_start, capture_stop, set_next_mac, set_next_adapters, quit, "
+     "e.g. -control" NB "unix:/tmp/vm.sock"},
     {"cpu-mhz", OPT_CPU_MHZ, "MHZ", "nominal CPU clock and TSC rate "
                                     "(10-4000, default 200)"},
     {"stats", OPT_STATS, NULL, "print instructions executed, wall time and "
@@ -90,7 +107,7 @@ static const CliOptDesc cli_opts[] = {
                                        "of rebooting"},
     {"guest-decompress", OPT_GUEST_DECOMPRESS, NULL,
      "let a bzImage decompress itself in the guest instead of on the host"},
-    {"help", OPT_HELP, NULL, "print this help and exit"},
+    {"help", OPT_HELP, NULL, "print this help and exit (also -h)"},
     {"version", OPT_VERSION, NULL, "print the version and exit"},
 };
 // clang-format on
@@ -174,6 +191,27 @@ static bool cli_set_string(char **slot, const char *opt, const char *v,
     return true;
 }
 
+/* Two adapters with one address would fight over it on every network;
+ * say so here rather than when the second one claims it at start. */
+static bool cli_mac_unique(const CliConfig *cfg, GError **errp)
+{
+    const NetNicConfig *n = &cfg->nic[cfg->n_nics];
+    char text[18];
+
+    if (!n->has_mac) {
+        return true;
+    }
+    for (int i = 0; i < cfg->n_nics; i++) {
+        if (cfg->nic[i].has_mac && !memcmp(cfg->nic[i].mac, n->mac, 6)) {
+            g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
+                        "-nic: mac=%s is given to adapters %d and %d",
+                        net_mac_format(n->mac, text), i + 1, cfg->n_nics + 1);
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool cli_apply(CliConfig *cfg, const CliOptDesc *d, const char *v,
                       GError **errp)
 {
@@ -236,6 +274,10 @@ static bool cli_apply(CliConfig *cfg, const CliOptDesc *d, const char *v,
         if (!net_nic_config_parse(v, &cfg->nic[cfg->n_nics], &err)) {
             g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID, "-nic %s: %s", v,
                         err->message);
+            return false;
+        }
+        if (!cli_mac_unique(cfg, errp)) {
+            net_nic_config_clear(&cfg->nic[cfg->n_nics]);
             return false;
         }
         cfg->nic_spec[cfg->n_nics++] = g_strdup(v);
@@ -345,7 +387,7 @@ char *cli_help_text(void)
         "tulipvm %s - a small PC emulator with DEC 21140 networking\n\n"
         "usage: tulipvm [options]\n"
         "With no -kernel, boots the default guest (Debian's i386 kernel with "
-        "its tulip driver)\nwith one adapter on Shared networking.\n\n",
+        "its\ntulip driver) with one adapter on Shared networking.\n\n",
         TULIPVM_VERSION);
     for (size_t i = 0; i < G_N_ELEMENTS(cli_opts); i++) {
         const CliOptDesc *d = &cli_opts[i];
@@ -367,6 +409,7 @@ char *cli_help_text(void)
                 g_string_append_c(s, ' ');
                 col++;
             }
+            g_strdelimit(words[w], NB, ' ');
             g_string_append(s, words[w]);
             col += len;
         }
@@ -376,7 +419,11 @@ char *cli_help_text(void)
         s, "\nExamples:\n"
            "  tulipvm -nographic\n"
            "  tulipvm -nic user,hostfwd=tcp::8080-:80 -nic local,net=lab\n"
+           "  tulipvm -nic bridge,ifname=eth0,mac=00:03:ff:12:34:56 -nic "
+           "none,link=off\n"
+           "  tulipvm -config vm.ini -control unix:/tmp/vm.sock\n"
            "  tulipvm -kernel bzImage -initrd initrd.img -append "
-           "\"console=ttyS0\" -serial file:boot.log\n");
+           "\"console=ttyS0\" \\\n"
+           "      -serial file:boot.log\n");
     return g_string_free(s, FALSE);
 }

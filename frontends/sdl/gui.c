@@ -68,6 +68,36 @@ static bool gui_sdl_error(GError **errp, const char *what)
     return false;
 }
 
+/*
+ * Without a window system SDL quietly falls back to its offscreen driver:
+ * the VM would run with a window nobody can see and, windowed, no serial
+ * console either.  Only an explicit SDL_VIDEODRIVER may ask for that.
+ */
+static bool gui_no_window_system(GError **errp, const char *why)
+{
+    g_set_error(errp, EMU_ERROR, EMU_ERROR_HOST,
+                "display: no window system to open a window on (%s); use "
+                "-display none or -nographic",
+                why);
+    return false;
+}
+
+static bool gui_driver_shows_windows(GError **errp)
+{
+    const char *drv = SDL_GetCurrentVideoDriver();
+    const char *asked = g_getenv("SDL_VIDEODRIVER");
+
+    if (drv && (!strcmp(drv, "offscreen") || !strcmp(drv, "dummy")) &&
+        !(asked && !strcmp(asked, drv))) {
+        g_autofree char *why = g_strdup_printf(
+            "SDL could open none: DISPLAY=%s WAYLAND_DISPLAY=%s",
+            g_getenv("DISPLAY") ? g_getenv("DISPLAY") : "",
+            g_getenv("WAYLAND_DISPLAY") ? g_getenv("WAYLAND_DISPLAY") : "");
+        return gui_no_window_system(errp, why);
+    }
+    return true;
+}
+
 /* The font is a run-time dependency: say which package provides it. */
 static TTF_Font *gui_open_font(const char *path, int pt, GError **errp)
 {
@@ -243,9 +273,17 @@ Gui *gui_new(const GuiConfig *cfg, GError **errp)
     g->status_h = TTF_FontHeight(g->ui_font) + 12;
     g->width = VGA_TEXT_COLS * g->cw;
     g->height = VGA_TEXT_ROWS * g->ch + g->status_h;
+    /* Without either, SDL's probing only finds its offscreen driver. */
+    if (!g_getenv("SDL_VIDEODRIVER") && !gui_display_available()) {
+        gui_no_window_system(errp, "DISPLAY and WAYLAND_DISPLAY are unset");
+        goto out_ui_font;
+    }
     if (SDL_InitSubSystem(SDL_INIT_VIDEO) < 0) {
         gui_sdl_error(errp, "SDL video");
         goto out_ui_font;
+    }
+    if (!gui_driver_shows_windows(errp)) {
+        goto out_video;
     }
     g->win = SDL_CreateWindow(cfg->title ? cfg->title : "tulipvm",
                               SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,

@@ -156,6 +156,21 @@ static bool settings_validate(SettingsDialog *d, GError **errp)
             a->attach = parsed;
         }
     }
+    for (unsigned i = 0; i < d->count; i++) {
+        uint8_t mi[6], mj[6];
+        if (!d->ad[i].mac.len || !net_mac_parse(d->ad[i].mac.buf, mi, NULL)) {
+            continue;
+        }
+        for (unsigned j = i + 1; j < d->count; j++) {
+            if (d->ad[j].mac.len && net_mac_parse(d->ad[j].mac.buf, mj, NULL) &&
+                !memcmp(mi, mj, 6)) {
+                g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
+                            "Adapter %u: MAC %s is also Adapter %u's", j + 1,
+                            d->ad[j].mac.buf, i + 1);
+                return false;
+            }
+        }
+    }
     return true;
 }
 
@@ -347,8 +362,8 @@ SettingsResult settings_frame(SettingsDialog *d, Ui *ui, SDL_Rect area)
         }
         cx += 44;
     }
-    ui_label(ui, cx + 6, y + (row - ui->line_h) / 2, NEXT_START_NOTE,
-             ui_grey_text);
+    ui_note(ui, "note-count", cx + 6, y + (row - ui->line_h) / 2,
+            NEXT_START_NOTE, ui_grey_text);
     y += row + 8;
 
     /* One tab per adapter */
@@ -377,8 +392,8 @@ SettingsResult settings_frame(SettingsDialog *d, Ui *ui, SDL_Rect area)
     int fx = x + ui_text_width(ui, "Capture file:") + 12;
     ui_label(ui, x, y + (row - ui->line_h) / 2, mac_label, ui_black);
     ui_textfield(ui, "mac", (SDL_Rect){fx, y + 1, 170, row - 2}, &a->mac);
-    ui_label(ui, fx + 180, y + (row - ui->line_h) / 2, NEXT_START_NOTE,
-             ui_grey_text);
+    ui_note(ui, "note-mac", fx + 180, y + (row - ui->line_h) / 2,
+            NEXT_START_NOTE, ui_grey_text);
     y += row;
     settings_check_mac(a);
     if (a->mac_error[0]) {
@@ -397,8 +412,8 @@ SettingsResult settings_frame(SettingsDialog *d, Ui *ui, SDL_Rect area)
                  &a->capture);
     y += row;
     if (!a->live) {
-        ui_label(ui, x, y + (row - ui->line_h) / 2,
-                 "This adapter is added at the next start.", ui_grey_text);
+        ui_note(ui, "note-added", x, y + (row - ui->line_h) / 2,
+                "This adapter is added at the next start.", ui_grey_text);
     }
 
     /* Buttons and the apply error */

@@ -160,6 +160,13 @@ void ui_label(Ui *ui, int x, int y, const char *text, SDL_Color c)
     SDL_FreeSurface(s);
 }
 
+void ui_note(Ui *ui, const char *id, int x, int y, const char *text,
+             SDL_Color c)
+{
+    ui_report(ui, id, (SDL_Rect){x, y, ui_text_width(ui, text), ui->line_h});
+    ui_label(ui, x, y, text, c);
+}
+
 /* A click is a left-button release inside r. */
 bool ui_hit(const Ui *ui, SDL_Rect r)
 {

@@ -73,6 +73,9 @@ int ui_text_width(const Ui *ui, const char *text);
 void ui_fill(Ui *ui, SDL_Rect r, SDL_Color c);
 void ui_bevel(Ui *ui, SDL_Rect r, bool sunken);
 void ui_label(Ui *ui, int x, int y, const char *text, SDL_Color c);
+/* A label scripts and tests can find: reported under id like a widget. */
+void ui_note(Ui *ui, const char *id, int x, int y, const char *text,
+             SDL_Color c);
 bool ui_hit(const Ui *ui, SDL_Rect r);
 
 bool ui_button(Ui *ui, const char *id, SDL_Rect r, const char *label,

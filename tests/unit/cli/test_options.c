@@ -170,6 +170,17 @@ Test(cli, fifth_nic_is_refused)
                  "none");
 }
 
+Test(cli, one_mac_on_two_adapters_is_refused)
+{
+    EXPECT_ERROR("-nic: mac=00:03:ff:00:00:05 is given to adapters 1 and 3",
+                 "-nic", "user,mac=00:03:ff:00:00:05", "-nic", "none", "-nic",
+                 "local,mac=00:03:FF:00:00:05");
+    cr_assert_eq(cfg.n_nics, 2, "the duplicate is not kept");
+    cli_config_clear(&cfg);
+    cr_assert(parse(NULL, "-nic", "user,mac=00:03:ff:00:00:05", "-nic",
+                    "user,mac=00:03:ff:00:00:06", NULL));
+}
+
 Test(cli, malformed_nic_names_the_option_and_the_problem)
 {
     EXPECT_ERROR("-nic user,mac=01:03:ff:00:00:01:", "-nic",
@@ -221,6 +232,74 @@ Test(cli, flags)
     cr_assert(cfg.version);
 }
 
+Test(cli, every_option_that_takes_a_value_says_so_when_it_is_last)
+{
+    static const char *const valued[][2] = {
+        {"-m", "MB"},
+        {"-kernel", "FILE"},
+        {"-initrd", "FILE"},
+        {"-append", "CMDLINE"},
+        {"-bios", "FILE"},
+        {"-display", "sdl|none"},
+        {"-serial", "stdio|file:PATH|none"},
+        {"-name", "NAME"},
+        {"-nic", "TYPE[,opt=value...]"},
+        {"-trace", "LIST"},
+        {"-d", "LIST"},
+        {"-config", "FILE"},
+        {"-control", "unix:PATH"},
+        {"-cpu-mhz", "MHZ"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(valued); i++) {
+        g_autofree char *want =
+            g_strdup_printf("%s needs a value: %s %s", valued[i][0],
+                            valued[i][0], valued[i][1]);
+        EXPECT_ERROR(want, "-stats", valued[i][0]);
+    }
+}
+
+Test(cli, empty_file_names_are_refused)
+{
+    EXPECT_ERROR("-initrd: the value is empty", "-kernel", "bz", "-initrd", "");
+    EXPECT_ERROR("-bios: the value is empty", "-bios", "");
+}
+
+Test(cli, short_help_and_single_dash_version)
+{
+    cr_assert(parse(NULL, "-h", NULL));
+    cr_assert(cfg.help);
+    cr_assert(parse(NULL, "-version", NULL));
+    cr_assert(cfg.version);
+}
+
+Test(cli, trace_all_and_log_none)
+{
+    cr_assert(parse(NULL, "-trace", "all", "-d", "none", NULL));
+    cr_assert(trace_on(TRACE_TULIP));
+    cr_assert(trace_on(TRACE_CPU));
+    cr_assert_eq(log_enabled(), 0);
+    cr_assert_str_eq(cfg.trace, "all");
+    cr_assert_str_eq(cfg.log, "none");
+}
+
+Test(cli, nic_errors_from_the_command_line_name_the_field)
+{
+    EXPECT_ERROR("-nic tap,ifname=: -nic: ifname=: a value is required", "-nic",
+                 "tap,ifname=");
+    EXPECT_ERROR("-nic user,hostfwd=tcp::2222-:65536: ", "-nic",
+                 "user,hostfwd=tcp::2222-:65536");
+    EXPECT_ERROR("guest port '65536' is not a port (1-65535)", "-nic",
+                 "user,hostfwd=tcp::2222-:65536");
+    EXPECT_ERROR("-nic user,mac=00:03:ff:00:00:01x: ", "-nic",
+                 "user,mac=00:03:ff:00:00:01x");
+    EXPECT_ERROR("'restrict' does not apply to type local", "-nic",
+                 "local,restrict=on");
+    /* A rejected -nic does not count towards the four. */
+    cli_config_clear(&cfg);
+    cr_assert_not(parse(NULL, "-nic", "user,link=maybe", NULL));
+    cr_assert_eq(cfg.n_nics, 0);
+}
+
 Test(cli, unknown_options_and_stray_words_are_named)
 {
     EXPECT_ERROR("unknown option '-hda' (see tulipvm -help)", "-hda", "x");
@@ -240,4 +319,77 @@ Test(cli, help_documents_every_option_with_examples)
     for (size_t i = 0; i < G_N_ELEMENTS(opts); i++) {
         cr_assert(strstr(h, opts[i]), "help lacks %s", opts[i]);
     }
+}
+
+/* Every -nic type and option net/nic_opts.c accepts, by the name a user
+ * types, and an example for each kind of attachment. */
+Test(cli, help_documents_every_nic_type_and_option)
+{
+    g_autofree char *h = cli_help_text();
+    /* Words joined by single spaces: the help wraps at 78 columns. */
+    GString *flat = g_string_new(NULL);
+    for (const char *p = h; *p; p++) {
+        bool space = *p == ' ' || *p == '\n';
+        if (!space) {
+            g_string_append_c(flat, *p);
+        } else if (flat->len && flat->str[flat->len - 1] != ' ') {
+            g_string_append_c(flat, ' ');
+        }
+    }
+    static const char *const want[] = {"user (",
+                                       "local (",
+                                       "bridge (",
+                                       "tap (",
+                                       "vde (",
+                                       "none (",
+                                       "mac=",
+                                       "model=",
+                                       "link=on|off",
+                                       "capture=",
+                                       "rate=",
+                                       "promisc=",
+                                       "macspoof=",
+                                       "hostfwd=",
+                                       "restrict=",
+                                       "net=CIDR",
+                                       "net=NAME",
+                                       "dhcp=",
+                                       "hostaccess=",
+                                       "ifname=",
+                                       "sock=",
+                                       "-nic user,hostfwd=tcp::2222-:22",
+                                       "-nic local,net=lab",
+                                       "-nic none",
+                                       "-nic bridge,ifname=",
+                                       "-config vm.ini",
+                                       "-control unix:",
+                                       "-serial file:"};
+    for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
+        cr_assert(strstr(flat->str, want[i]), "help lacks %s", want[i]);
+    }
+    /* An example is never broken across lines, so it can be copied. */
+    static const char *const whole[] = {
+        "-m 256",
+        "-append \"console=ttyS0 quiet\"",
+        "-serial file:boot.log",
+        "-nic user,hostfwd=tcp::2222-:22",
+        "-nic bridge,ifname=eth0",
+        "-trace tulip,pci",
+        "-d guest_errors",
+        "-config vm.ini",
+        "-control unix:/tmp/vm.sock",
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(whole); i++) {
+        cr_assert(strstr(h, whole[i]), "help breaks or lacks %s", whole[i]);
+    }
+    cr_assert_null(strchr(h, '\037'), "no hard-space marker left");
+    /* Defaults a user needs to know are stated. */
+    cr_assert(strstr(flat->str, "hostaccess=on|off (default off"));
+    cr_assert(strstr(flat->str, "link=on|off (cable, default on)"));
+    /* No line is wider than a terminal. */
+    g_auto(GStrv) lines = g_strsplit(h, "\n", -1);
+    for (size_t i = 0; lines[i]; i++) {
+        cr_assert_leq(strlen(lines[i]), 80, "too wide: %s", lines[i]);
+    }
+    g_string_free(flat, TRUE);
 }

@@ -20,6 +20,7 @@
 #include "control.h"
 #include "fake_vm.h"
 #include "vm.h"
+#include "net/mac.h"
 #include "support/tmpdir.h"
 
 static FakeVm fake;
@@ -151,6 +152,15 @@ Test(control, bad_requests_are_error_replies)
                  "\"adapter\" must be a non-negative integer");
     expect_error("{\"cmd\":\"set_link\",\"adapter\":\"0\",\"up\":true}",
                  "\"adapter\" must be a non-negative integer");
+    expect_error("{\"cmd\":\"set_link\",\"adapter\":1.5,\"up\":true}",
+                 "\"adapter\" must be a non-negative integer");
+    expect_error("{\"cmd\":\"set_link\",\"adapter\":null,\"up\":true}",
+                 "\"adapter\" must be a non-negative integer");
+    expect_error("{\"cmd\":\"set_link\",\"adapter\":4294967296,"
+                 "\"up\":true}",
+                 "\"adapter\" must be a non-negative integer");
+    expect_error("{\"cmd\":\"capture_start\",\"adapter\":0,\"path\":[]}",
+                 "\"path\" must be a string");
     expect_error("{\"cmd\":\"set_link\",\"adapter\":0}", "missing \"up\"");
     expect_error("{\"cmd\":\"set_link\",\"adapter\":0,\"up\":1}",
                  "\"up\" must be true or false");
@@ -181,6 +191,60 @@ Test(control, bad_requests_are_error_replies)
     JsonObject *o = request(&api, "{\"cmd\":\"nope\",\"id\":42}", &p);
     cr_assert_eq(json_object_get_int_member(o, "id"), 42);
     g_object_unref(p);
+}
+
+/* Valid requests with bytes flipped, cut short or spliced together (a
+ * fixed seed, so a failure repeats): every reply is one JSON object with
+ * "ok", and an error beside every "ok":false. */
+Test(control, mangled_requests_always_get_a_json_reply)
+{
+    static const char *const seeds[] = {
+        "{\"cmd\":\"list\",\"id\":[1,{\"a\":null}]}",
+        "{\"cmd\":\"set_link\",\"adapter\":1,\"up\":false}",
+        "{\"cmd\":\"reattach\",\"adapter\":0,\"attachment\":"
+        "\"local,net=lab\"}",
+        "{\"cmd\":\"capture_start\",\"adapter\":1,\"path\":\"/tmp/"
+        "x.pcap\"}",
+        "{\"cmd\":\"set_next_mac\",\"adapter\":3,\"mac\":"
+        "\"00:03:ff:00:00:09\"}",
+        "{\"cmd\":\"set_next_adapters\",\"count\":4}",
+    };
+    static const char alphabet[] = "{}[]\":,\\ 0123456789-.eEtrufalsn\x01"
+                                   "\x7f\xc3\xa9\xff";
+    GRand *rng = g_rand_new_with_seed(7);
+    for (int iter = 0; iter < 3000; iter++) {
+        GString *req =
+            g_string_new(seeds[g_rand_int_range(rng, 0, G_N_ELEMENTS(seeds))]);
+        int edits = g_rand_int_range(rng, 1, 6);
+        for (int e = 0; e < edits && req->len; e++) {
+            guint pos = (guint)g_rand_int_range(rng, 0, (gint32)req->len);
+            char c = alphabet[g_rand_int_range(rng, 0, sizeof(alphabet) - 1)];
+            switch (g_rand_int_range(rng, 0, 4)) {
+            case 0:
+                req->str[pos] = c;
+                break;
+            case 1:
+                g_string_insert_c(req, pos, c);
+                break;
+            case 2:
+                g_string_truncate(req, pos);
+                break;
+            default:
+                g_string_append(
+                    req, seeds[g_rand_int_range(rng, 0, G_N_ELEMENTS(seeds))]);
+                break;
+            }
+        }
+        JsonParser *p;
+        JsonObject *o = request(&api, req->str, &p);
+        cr_assert(json_object_has_member(o, "ok"), "%s", req->str);
+        if (!json_object_get_boolean_member(o, "ok")) {
+            cr_assert(json_object_has_member(o, "error"), "%s", req->str);
+        }
+        g_object_unref(p);
+        g_string_free(req, TRUE);
+    }
+    g_rand_free(rng);
 }
 
 /* ---- the real VmControl, no guest ---- */
@@ -288,10 +352,32 @@ Test(control, real_vm_reattach_cable_capture_and_next_start_settings,
     g_object_unref(p);
     expect_ok("{\"cmd\":\"capture_stop\",\"adapter\":0}");
 
+    /* Another adapter may not take the address adapter 0 runs with. */
+    char live_mac[18];
+    net_mac_format(net_attachment_mac(att), live_mac);
+    g_autofree char *clash = g_strdup_printf(
+        "{\"cmd\":\"set_next_mac\",\"adapter\":1,\"mac\":\"%s\"}", live_mac);
+    g_autofree char *clash_msg =
+        g_strdup_printf("adapter 1: MAC %s is also adapter 0's", live_mac);
+    expect_error(clash, clash_msg);
+
     /* Next-start settings land in the config file. */
     expect_ok("{\"cmd\":\"set_next_mac\",\"adapter\":0,"
               "\"mac\":\"00:03:ff:12:34:56\"}");
     expect_ok("{\"cmd\":\"set_next_adapters\",\"count\":3}");
+    expect_error("{\"cmd\":\"set_next_mac\",\"adapter\":4,"
+                 "\"mac\":\"00:03:ff:12:34:57\"}",
+                 "adapter 4: a VM has at most 4");
+    expect_error("{\"cmd\":\"set_next_mac\",\"adapter\":1,"
+                 "\"mac\":\"00:03:ff:12:34\"}",
+                 "mac=00:03:ff:12:34: expected six hex bytes");
+    expect_error("{\"cmd\":\"set_next_mac\",\"adapter\":2,"
+                 "\"mac\":\"00:03:ff:12:34:56\"}",
+                 "adapter 2: MAC 00:03:ff:12:34:56 is also adapter 0's");
+    expect_ok("{\"cmd\":\"set_next_mac\",\"adapter\":0,"
+              "\"mac\":\"00:03:ff:12:34:56\"}");
+    expect_error("{\"cmd\":\"set_next_adapters\",\"count\":0}",
+                 "adapter count 0: expected 1 to 4");
     VmConfig saved;
     cr_assert(vm_config_load(&saved, cfg_path, &err), "%s",
               err ? err->message : "");
@@ -303,6 +389,25 @@ Test(control, real_vm_reattach_cable_capture_and_next_start_settings,
     cr_assert_str_eq(saved.adapter[0].attach.detail, "ctl");
     /* The running adapter keeps its address until then. */
     cr_assert_neq(net_attachment_mac(att)[5], 0x56);
+
+    /* A re-attach whose backend cannot open is an error reply; the adapter
+     * is left not connected (and says so) and can be re-attached again. */
+    g_autofree char *no_netd = g_strdup_printf("%s/no-netd.sock", tmp);
+    g_setenv("TULIPVM_NETD_SOCKET", no_netd, TRUE);
+    expect_error("{\"cmd\":\"reattach\",\"adapter\":0,"
+                 "\"attachment\":\"bridge,ifname=nosuchif0\"}",
+                 "nosuchif0");
+    o = request(&api, "{\"cmd\":\"list\"}", &p);
+    a0 = json_array_get_object_element(
+        json_object_get_array_member(o, "adapters"), 0);
+    cr_assert_str_eq(json_object_get_string_member(a0, "attachment"), "none");
+    cr_assert_not(json_object_get_boolean_member(a0, "link"));
+    g_object_unref(p);
+    cr_assert_not(net_port_link_up(&port));
+    cr_assert_eq(cfg.adapter[0].attach.kind, VM_ATTACH_NONE);
+    expect_ok("{\"cmd\":\"reattach\",\"adapter\":0,"
+              "\"attachment\":\"local,net=ctl\"}");
+    cr_assert(net_port_link_up(&port));
 
     expect_ok("{\"cmd\":\"quit\"}");
     cr_assert_eq(quits, 1);
@@ -426,5 +531,88 @@ Test(control, socket_lines_split_batched_and_over_long, .init = tmp_setup,
     control_free(c);
     struct stat st;
     cr_assert_neq(stat(path, &st), 0, "the socket file is removed");
+    g_main_context_unref(ctx);
+}
+
+/* What a broken or hostile client can do to the socket: NUL bytes, a ninth
+ * connection, a client that sends requests and never reads the replies,
+ * and hanging up mid-request.  Each gets an error or is dropped; the VM
+ * keeps answering the others. */
+Test(control, socket_survives_nul_bytes_floods_and_hangups, .init = tmp_setup,
+     .fini = tmp_teardown)
+{
+    GMainContext *ctx = g_main_context_new();
+    g_autofree char *path = g_strdup_printf("%s/ctl.sock", tmp);
+    g_autoptr(GError) err = NULL;
+    Control *c = control_new(path, &api, ctx, &err);
+    cr_assert_not_null(c, "%s", err ? err->message : "");
+
+    int fd = connect_to(path);
+    static const char nul_req[] = "{\"cmd\":\"li\0st\"}\n{\"cmd\":\"list\"}\n";
+    cr_assert_eq(write(fd, nul_req, sizeof(nul_req) - 1),
+                 (ssize_t)sizeof(nul_req) - 1);
+    char **r = read_lines(ctx, fd, 2);
+    cr_assert(strstr(r[0], "a request contains a NUL byte"), "%s", r[0]);
+    cr_assert(g_str_has_prefix(r[1], "{\"ok\":true,\"adapters\":["), "%s",
+              r[1]);
+    g_strfreev(r);
+
+    /* Eight connections are served; a ninth is told why and closed. */
+    int extra[CONTROL_MAX_CLIENTS - 1];
+    for (int i = 0; i < CONTROL_MAX_CLIENTS - 1; i++) {
+        extra[i] = connect_to(path);
+        while (g_main_context_iteration(ctx, FALSE)) {
+        }
+    }
+    int ninth = connect_to(path);
+    r = read_lines(ctx, ninth, 1);
+    cr_assert(strstr(r[0], "too many control connections"), "%s", r[0]);
+    g_strfreev(r);
+    close(ninth);
+
+    /* A client that never reads is dropped once a megabyte of replies
+     * waits for it, instead of growing the emulator's memory. */
+    int deaf = extra[0];
+    GString *batch = g_string_new(NULL);
+    for (int i = 0; i < 200; i++) {
+        g_string_append(batch, "{\"cmd\":\"list\"}\n");
+    }
+    gint64 end = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+    bool dropped = false;
+    while (!dropped) {
+        cr_assert_lt(g_get_monotonic_time(), end, "the deaf client stays");
+        ssize_t n =
+            send(deaf, batch->str, batch->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n < 0 && errno != EAGAIN) {
+            dropped = true; /* EPIPE/ECONNRESET: the VM hung up */
+        }
+        while (g_main_context_iteration(ctx, FALSE)) {
+        }
+        struct pollfd pf = {deaf, POLLIN, 0};
+        if (poll(&pf, 1, 0) > 0 && (pf.revents & POLLHUP)) {
+            dropped = true;
+        }
+    }
+    g_string_free(batch, TRUE);
+
+    /* Hanging up in the middle of a request is harmless. */
+    send_all(extra[1], "{\"cmd\":\"set_li");
+    close(extra[1]);
+    while (g_main_context_iteration(ctx, FALSE)) {
+    }
+
+    send_all(fd, "{\"cmd\":\"quit\"}\n");
+    r = read_lines(ctx, fd, 1);
+    cr_assert_str_eq(r[0], "{\"ok\":true}");
+    g_strfreev(r);
+    cr_assert_eq(fake.calls->len, 1, "none of it reached the VM but quit");
+    cr_assert_str_eq(fake_vm_last_call(&fake), "quit");
+    for (int i = 0; i < CONTROL_MAX_CLIENTS - 1; i++) {
+        if (i != 1) {
+            close(extra[i]);
+        }
+    }
+    close(fd);
+    control_free(c);
     g_main_context_unref(ctx);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "config.h"
+#include "emu/log.h"
 
 static void expect_load_error(const char *data, const char *needle)
 {
@@ -87,6 +88,19 @@ Test(gui_config, bad_mac_is_an_error_naming_the_adapter_and_reason)
     expect_load_error("[adapter0]\nmac=00:00:00:00:00:00\n", "all-zero");
 }
 
+Test(gui_config, one_mac_on_two_adapters_in_use_is_an_error)
+{
+    static const char two[] = "[adapter0]\nmac=00:03:ff:00:00:07\n"
+                              "[adapter1]\nmac=00:03:ff:00:00:07\n";
+    g_autofree char *used = g_strdup_printf("[vm]\nadapters=2\n%s", two);
+    expect_load_error(used, "[adapter1] mac=00:03:ff:00:00:07: also the MAC of "
+                            "[adapter0]");
+    /* Adapter 1 is not in use: its settings only wait for a larger count. */
+    VmConfig c;
+    cr_assert(vm_config_load_data(&c, two, NULL));
+    cr_assert_eq(c.adapters, 1);
+}
+
 Test(gui_config, malformed_values_are_errors_naming_the_key)
 {
     expect_load_error("[vm]\nadapters=5\n", "[vm] adapters=5");
@@ -109,6 +123,64 @@ Test(gui_config, malformed_values_are_errors_naming_the_key)
                       "ifname=averyveryverylongname\n",
                       "longer than 15");
     expect_load_error("not a key file", "config:");
+}
+
+Test(gui_config, empty_unreadable_and_over_long_values_are_errors)
+{
+    expect_load_error("[adapter0]\nattachment=local\nsegment=\n",
+                      "[adapter0] segment: empty value");
+    expect_load_error("[adapter2]\nattachment=vde\nsock=\n",
+                      "[adapter2] sock: empty value");
+    /* Values GKeyFile can only half read: a dangling or unknown escape,
+     * bytes that are not UTF-8. */
+    expect_load_error("[adapter1]\ncapture=/tmp/x.pcap\\\n",
+                      "[adapter1] capture: unreadable value");
+    expect_load_error("[adapter0]\nattachment=local\nsegment=a\\qb\n",
+                      "[adapter0] segment: unreadable value");
+    expect_load_error("[adapter0]\nattachment=user\\\n",
+                      "[adapter0] attachment: unreadable value");
+    expect_load_error("[vm]\nadapters=2\\\n", "[vm] adapters: unreadable");
+    expect_load_error("[adapter0]\nmac=\xff\xfe\n",
+                      "[adapter0] mac: unreadable");
+    GString *g = g_string_new("[adapter0]\ncapture=/");
+    for (int i = 0; i < VM_CAPTURE_MAX; i++) {
+        g_string_append_c(g, 'c');
+    }
+    g_string_append_c(g, '\n');
+    expect_load_error(g->str, "[adapter0] capture: path too long");
+    g_string_free(g, TRUE);
+}
+
+Test(gui_config, tap_and_vde_details_load_and_save)
+{
+    VmConfig c;
+    cr_assert(vm_config_load_data(&c,
+                                  "[vm]\nadapters=2\n"
+                                  "[adapter0]\nattachment=tap\nifname=tap3\n"
+                                  "[adapter1]\nattachment=vde\n"
+                                  "sock=/run/vde.ctl\n",
+                                  NULL));
+    cr_assert_eq(c.adapter[0].attach.kind, VM_ATTACH_TAP);
+    cr_assert_str_eq(c.adapter[0].attach.detail, "tap3");
+    cr_assert_eq(c.adapter[1].attach.kind, VM_ATTACH_VDE);
+    cr_assert_str_eq(c.adapter[1].attach.detail, "/run/vde.ctl");
+    g_autofree char *text = vm_config_to_data(&c);
+    cr_assert(strstr(text, "attachment=tap\nifname=tap3\n"), "%s", text);
+    cr_assert(strstr(text, "attachment=vde\nsock=/run/vde.ctl\n"), "%s", text);
+}
+
+Test(gui_config, unwritable_path_is_a_host_error_naming_it)
+{
+    VmConfig c;
+    GError *err = NULL;
+    vm_config_defaults(&c);
+    cr_assert_not(vm_config_save(&c, "/nonexistent/dir/vm.ini", &err));
+    cr_assert_not_null(err);
+    cr_assert(g_error_matches(err, EMU_ERROR, EMU_ERROR_HOST));
+    cr_assert(strstr(err->message, "config: "), "%s", err->message);
+    cr_assert(strstr(err->message, "/nonexistent/dir/vm.ini"), "%s",
+              err->message);
+    g_error_free(err);
 }
 
 Test(gui_config, missing_file_is_a_host_error)

@@ -221,6 +221,23 @@ Test(gui_settings, invalid_mac_shows_an_error_and_ok_applies_nothing)
     cr_assert(cfg.adapter[0].has_mac);
 }
 
+Test(gui_settings, one_mac_on_two_adapters_is_refused_at_ok)
+{
+    click("tab-1");
+    click("mac");
+    clear_field();
+    type(dlg.ad[0].mac.buf);
+    cr_assert_eq(click("ok"), SETTINGS_OPEN);
+    cr_assert(strstr(dlg.error, "Adapter 2: MAC 00:03:ff:00:00:01 is also "
+                                "Adapter 1's"),
+              "%s", dlg.error);
+    cr_assert_eq(vm.calls->len, 0, "nothing applied");
+    clear_field();
+    type("00:03:ff:00:00:22");
+    cr_assert_eq(click("ok"), SETTINGS_OK);
+    cr_assert(fake_vm_called(&vm, "set_next_mac 1 00:03:ff:00:00:22"));
+}
+
 Test(gui_settings, adapter_count_is_for_the_next_start_and_saved)
 {
     click("count-4");
@@ -268,4 +285,97 @@ Test(gui_settings, replaced_host_interface_list_shows_at_the_next_load)
     frame();
     cr_assert_not_null(g_hash_table_lookup(rects, "host-iface=wlan0"));
     cr_assert_null(g_hash_table_lookup(rects, "host-iface=eth0"));
+}
+
+/* What applies at OK and what waits for the next start is written next to
+ * it: the adapter count and the MAC always, and an adapter the VM does
+ * not have yet says so. */
+Test(gui_settings, next_start_settings_are_marked_and_live_ones_are_not)
+{
+    g_hash_table_remove_all(rects);
+    frame();
+    cr_assert_not_null(g_hash_table_lookup(rects, "note-count"));
+    cr_assert_not_null(g_hash_table_lookup(rects, "note-mac"));
+    cr_assert_null(g_hash_table_lookup(rects, "note-added"),
+                   "adapter 1 is running: attachment and cable apply now");
+    const SDL_Rect *count4 = g_hash_table_lookup(rects, "count-4");
+    const SDL_Rect *note = g_hash_table_lookup(rects, "note-count");
+    cr_assert(note->y >= count4->y && note->y < count4->y + count4->h,
+              "the note is on the count row");
+    cr_assert_gt(note->x, count4->x);
+
+    vm.count = 1; /* the VM runs one adapter; the config asks for two */
+    settings_load(&dlg);
+    click("tab-1");
+    g_hash_table_remove_all(rects);
+    frame();
+    cr_assert_not(dlg.ad[1].live);
+    cr_assert_not_null(g_hash_table_lookup(rects, "note-added"));
+    click("tab-0");
+    g_hash_table_remove_all(rects);
+    frame();
+    cr_assert_null(g_hash_table_lookup(rects, "note-added"));
+}
+
+/* Every field of every adapter reaches the file and loads back; Cancel
+ * writes nothing. */
+Test(gui_settings, every_setting_is_saved_to_the_config_file)
+{
+    click("cable");
+    click("capture");
+    type("/tmp/a0.pcap");
+    click("mac");
+    clear_field();
+    type("00:03:ff:00:0a:0b");
+    click("tab-1");
+    click("attach-local");
+    click("segment");
+    clear_field();
+    type("lab9");
+    cr_assert_eq(click("ok"), SETTINGS_OK);
+
+    VmConfig back;
+    GError *err = NULL;
+    cr_assert(vm_config_load(&back, cfg_path, &err), "%s",
+              err ? err->message : "");
+    cr_assert_eq(back.adapters, 2);
+    cr_assert_not(back.adapter[0].link);
+    cr_assert_str_eq(back.adapter[0].capture, "/tmp/a0.pcap");
+    cr_assert(back.adapter[0].has_mac);
+    cr_assert_arr_eq(back.adapter[0].mac,
+                     ((uint8_t[]){0x00, 0x03, 0xff, 0x00, 0x0a, 0x0b}), 6);
+    cr_assert_eq(back.adapter[0].attach.kind, VM_ATTACH_USER);
+    cr_assert_eq(back.adapter[1].attach.kind, VM_ATTACH_LOCAL);
+    cr_assert_str_eq(back.adapter[1].attach.detail, "lab9");
+    cr_assert(back.adapter[1].link);
+
+    g_autofree char *before = NULL;
+    cr_assert(g_file_get_contents(cfg_path, &before, NULL, NULL));
+    settings_load(&dlg);
+    click("attach-none");
+    click("count-3");
+    cr_assert_eq(click("cancel"), SETTINGS_CANCEL);
+    g_autofree char *after = NULL;
+    cr_assert(g_file_get_contents(cfg_path, &after, NULL, NULL));
+    cr_assert_str_eq(after, before, "Cancel leaves the file alone");
+}
+
+/* The host adapters offered are the host's interfaces as the kernel lists
+ * them in /sys/class/net, loopback aside. */
+Test(gui_settings, every_host_interface_but_loopback_is_offered)
+{
+    g_auto(GStrv) names = settings_host_ifaces();
+    GDir *dir = g_dir_open("/sys/class/net", 0, NULL);
+    cr_assert_not_null(dir);
+    unsigned expected = 0;
+    for (const char *n; (n = g_dir_read_name(dir));) {
+        if (!strcmp(n, "lo") || !strcmp(n, "bonding_masters")) {
+            continue;
+        }
+        expected++;
+        cr_assert(g_strv_contains((const char *const *)names, n), "%s missing",
+                  n);
+    }
+    g_dir_close(dir);
+    cr_assert_eq(g_strv_length(names), expected);
 }

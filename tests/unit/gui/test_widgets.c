@@ -138,6 +138,30 @@ Test(gui_errors, no_display_is_an_error_not_a_crash)
     fake_vm_destroy(&vm);
 }
 
+/* SDL would fall back to an invisible offscreen "window": refused. */
+Test(gui_errors, no_window_system_is_an_error_not_an_invisible_window)
+{
+    FakeVm vm;
+    fake_vm_init(&vm, 1);
+    unsetenv("SDL_VIDEODRIVER");
+    unsetenv("WAYLAND_DISPLAY");
+    setenv("DISPLAY", ":65000", 1); /* no such server */
+    GuiConfig gc = {.vm = fake_vm_control(&vm)};
+    GError *err = NULL;
+    cr_assert_null(gui_new(&gc, &err));
+    cr_assert(strstr(err->message, "display: no window system"), "%s",
+              err->message);
+    cr_assert(strstr(err->message, "DISPLAY=:65000"), "%s", err->message);
+    cr_assert(strstr(err->message, "-display none"), "%s", err->message);
+    g_clear_error(&err);
+    unsetenv("DISPLAY");
+    cr_assert_null(gui_new(&gc, &err));
+    cr_assert(strstr(err->message, "DISPLAY and WAYLAND_DISPLAY are unset"),
+              "%s", err->message);
+    g_error_free(err);
+    fake_vm_destroy(&vm);
+}
+
 Test(gui_errors, display_is_available_only_with_x11_or_wayland)
 {
     unsetenv("DISPLAY");

@@ -58,6 +58,9 @@ Test(nic_opts, type_alone_gets_documented_defaults)
     cr_assert_not(cfg.restricted);
     cr_assert_eq(cfg.promisc, NET_PROMISC_DENY);
     cr_assert_not(cfg.allow_spoof);
+    cr_assert_eq(cfg.rate_bps, 0, "unpaced unless rate= is given");
+    cr_assert_eq(cfg.n_hostfwd, 0);
+    cr_assert_null(cfg.capture);
     ok("local");
     cr_assert_str_eq(cfg.segment, "default");
     cr_assert_not(cfg.dhcp);
@@ -144,6 +147,32 @@ Test(nic_opts, each_malformed_field_gets_its_own_error)
     bad("tap", "ifname=IFACE", NULL);
     bad("bridge,ifname=way-too-long-interface-name", "not a valid interface",
         NULL);
+}
+
+Test(nic_opts, empty_names_and_out_of_range_rates_are_refused)
+{
+    bad("tap,ifname=", "ifname=: a value is required", NULL);
+    bad("bridge,ifname=", "ifname=: a value is required", NULL);
+    bad("vde,sock=", "sock=: a value is required", NULL);
+    bad("user,rate=20G", "rate=20G", "10M or 100M");
+    bad("user,rate=-10M", "rate=-10M", NULL);
+    bad("user,rate=", "rate=", NULL);
+    ok("user,rate=1500K");
+    cr_assert_eq(cfg.rate_bps, 1500000);
+    ok("user,rate=1G");
+    cr_assert_eq(cfg.rate_bps, 1000000000);
+}
+
+Test(nic_opts, hostfwd_ports_cover_1_to_65535)
+{
+    ok("user,hostfwd=udp::65535-:1");
+    cr_assert_eq(cfg.hostfwd[0].host_port, 65535);
+    cr_assert_eq(cfg.hostfwd[0].guest_port, 1);
+    bad("user,hostfwd=tcp::65536-:22", "host port '65536'", "1-65535");
+    bad("user,hostfwd=tcp::2222-:0", "guest port '0'", NULL);
+    bad("user,hostfwd=tcp::+22-:22", "host port '+22'", NULL);
+    bad("user,hostfwd=tcp::2222-:", "guest port ''", NULL);
+    bad("user,hostfwd=tcp::2222-22", "guest part '22'", "[ADDRESS]:PORT");
 }
 
 Test(nic_opts, hostfwd_errors_name_the_broken_part)
