@@ -324,7 +324,11 @@ Test(guest_gui, window_console_and_settings_dialog_drive_the_real_guest)
 
     /* The keyboard reaches the guest's shell. */
     int64_t end = now_s() + SHELL_WAIT_S;
-    for (int64_t next = 0; !serial_find("typed-42");) {
+    for (int64_t next = 0;;) {
+        g_autofree char *typed = serial_find("typed-42");
+        if (typed) {
+            break;
+        }
         if (now_s() >= next) {
             type_line("echo typed-$((6*7)) >/dev/ttyS0");
             next = now_s() + 15;
