@@ -136,6 +136,38 @@ static void control_list(const ControlApi *api, JsonBuilder *b)
     json_builder_end_array(b);
 }
 
+/* Commands after which the settings file is rewritten. */
+static bool control_changes_settings(const char *cmd)
+{
+    static const char *const cmds[] = {
+        "set_link",     "reattach",     "capture_start",
+        "capture_stop", "set_next_mac", "set_next_adapters",
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(cmds); i++) {
+        if (!strcmp(cmd, cmds[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The change is already made: a failed save says so rather than
+ * pretending nothing happened. */
+static bool control_save(const ControlApi *api, GError **errp)
+{
+    GError *err = NULL;
+
+    if (!api->cfg_path || vm_config_save(api->cfg, api->cfg_path, &err)) {
+        return true;
+    }
+    g_set_error(errp, EMU_ERROR, EMU_ERROR_HOST,
+                "the change is in effect but the settings file %s was not "
+                "saved: %s",
+                api->cfg_path, err->message);
+    g_error_free(err);
+    return false;
+}
+
 /* Run one command, adding reply members to b; false with errp set. */
 static bool control_run(const ControlApi *api, const char *cmd, JsonObject *req,
                         JsonBuilder *b, GError **errp)
@@ -232,6 +264,9 @@ char *control_handle_line(const ControlApi *api, const char *line)
         g_autoptr(JsonBuilder) members = json_builder_new();
         json_builder_begin_object(members);
         bool ok = control_run(api, cmd, req, members, &err);
+        if (ok && control_changes_settings(cmd)) {
+            ok = control_save(api, &err);
+        }
         json_builder_end_object(members);
         json_builder_set_member_name(b, "ok");
         json_builder_add_boolean_value(b, ok);

@@ -25,6 +25,12 @@
  * The socket runs in the emulation thread's GLib context (pc_run polls
  * it), so commands act between slices of guest execution.
  *
+ * With a settings file (ControlApi.cfg_path), every command that changes a
+ * setting (set_link, reattach, capture_start, capture_stop, set_next_*)
+ * saves the settings there as soon as it succeeds, as the Settings
+ * dialog's OK does.  A save that fails is an error reply naming the file;
+ * the change itself stays in effect.  Without a file nothing is written.
+ *
  * A frontend may add commands of its own (the window's "screendump")
  * through ControlExtraFn.
  */
@@ -51,6 +57,8 @@ typedef struct ControlApi {
     VmControl vm;
     ControlExtraFn extra; /* optional */
     void *extra_opaque;
+    const VmConfig *cfg;  /* the settings vm keeps in step */
+    const char *cfg_path; /* NULL: nothing is saved */
 } ControlApi;
 
 /* One request line in, one reply line out (without the newline). */

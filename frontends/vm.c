@@ -42,12 +42,11 @@ void machine_vm_attachment_of(const NetNicConfig *nic, VmAttachment *out)
     }
 }
 
-void machine_vm_init(MachineVm *m, VmConfig *cfg, const char *cfg_path,
-                     void (*quit_fn)(void *opaque), void *quit_opaque)
+void machine_vm_init(MachineVm *m, VmConfig *cfg, void (*quit_fn)(void *opaque),
+                     void *quit_opaque)
 {
     memset(m, 0, sizeof(*m));
     m->cfg = cfg;
-    m->cfg_path = cfg_path;
     m->quit_fn = quit_fn;
     m->quit_opaque = quit_opaque;
 }
@@ -199,11 +198,6 @@ static void mvm_capture_stop(void *opaque, unsigned idx)
     }
 }
 
-static bool machine_vm_save(MachineVm *m, GError **errp)
-{
-    return !m->cfg_path || vm_config_save(m->cfg, m->cfg_path, errp);
-}
-
 static bool mvm_set_next_mac(void *opaque, unsigned idx, const uint8_t mac[6],
                              GError **errp)
 {
@@ -237,7 +231,7 @@ static bool mvm_set_next_mac(void *opaque, unsigned idx, const uint8_t mac[6],
     }
     m->cfg->adapter[idx].has_mac = true;
     memcpy(m->cfg->adapter[idx].mac, mac, 6);
-    return machine_vm_save(m, errp);
+    return true;
 }
 
 static bool mvm_set_next_adapter_count(void *opaque, unsigned n, GError **errp)
@@ -250,7 +244,7 @@ static bool mvm_set_next_adapter_count(void *opaque, unsigned n, GError **errp)
         return false;
     }
     m->cfg->adapters = n;
-    return machine_vm_save(m, errp);
+    return true;
 }
 
 static void mvm_quit(void *opaque)

@@ -6,8 +6,10 @@
  * the driver sent and received) and the NetAttachment that connects it to
  * a network.  Live changes go to the attachment (cable, re-attachment,
  * capture); the adapter count and MAC addresses are recorded in the
- * settings for the next start and written to the config file when there
- * is one.  Not modelled: hot-adding or removing an adapter.
+ * settings for the next start.  Every change is mirrored in the settings
+ * (cfg); writing them to a file is the caller's part (the control socket
+ * after each command, the Settings dialog on OK).  Not modelled:
+ * hot-adding or removing an adapter.
  */
 #ifndef FRONTENDS_VM_H
 #define FRONTENDS_VM_H
@@ -24,8 +26,7 @@ typedef struct MachineVm {
     VmAttachment attach[VM_MAX_ADAPTERS];
     bool cable[VM_MAX_ADAPTERS];
     char capture[VM_MAX_ADAPTERS][VM_CAPTURE_MAX];
-    VmConfig *cfg;        /* settings kept in step; next-start values */
-    const char *cfg_path; /* NULL: nothing saved */
+    VmConfig *cfg; /* settings kept in step; next-start values */
     void (*quit_fn)(void *opaque);
     void *quit_opaque;
 } MachineVm;
@@ -35,10 +36,10 @@ void machine_vm_attachment_of(const NetNicConfig *nic, VmAttachment *out);
 
 /*
  * Adapter i: its attachment and NIC port, and the -nic it was made from.
- * cfg must outlive the MachineVm; cfg_path may be NULL.
+ * cfg must outlive the MachineVm.
  */
-void machine_vm_init(MachineVm *m, VmConfig *cfg, const char *cfg_path,
-                     void (*quit_fn)(void *opaque), void *quit_opaque);
+void machine_vm_init(MachineVm *m, VmConfig *cfg, void (*quit_fn)(void *opaque),
+                     void *quit_opaque);
 void machine_vm_add(MachineVm *m, NetAttachment *att, NetPort *nic,
                     const NetNicConfig *from);
 

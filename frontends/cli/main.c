@@ -311,7 +311,7 @@ static bool app_build(App *app, GError **errp)
     if (!app->pc) {
         return false;
     }
-    machine_vm_init(&app->vm, &app->settings, c->config_path, app_quit, app);
+    machine_vm_init(&app->vm, &app->settings, app_quit, app);
     for (int n = 0; n < app->n_nics; n++) {
         net_attachment_plug(app->att[n], pc_nic_port(app->pc, n));
         machine_vm_add(&app->vm, app->att[n], pc_nic_port(app->pc, n),
@@ -473,7 +473,8 @@ static bool control_window_cmd(void *opaque, const char *cmd, JsonObject *req,
 
 static bool app_open_control(App *app, GError **errp)
 {
-    ControlApi api = {machine_vm_control(&app->vm), control_window_cmd, app};
+    ControlApi api = {machine_vm_control(&app->vm), control_window_cmd, app,
+                      &app->settings, app->cli.config_path};
 
     if (!app->cli.control_path) {
         return true;

@@ -245,6 +245,37 @@ Test(tulipvm_binary, control_socket_writes_the_config_file_and_quits,
     cr_assert(saved.adapter[2].has_mac);
     cr_assert_eq(saved.adapter[2].mac[5], 0x02);
 
+    /* Live changes are saved at once too, and the file starts the same
+     * adapters again. */
+    g_autofree char *cap = g_strdup_printf("%s/nic1.pcap", dir);
+    g_autofree char *capreq = g_strdup_printf(
+        "{\"cmd\":\"capture_start\",\"adapter\":1,\"path\":\"%s\"}", cap);
+    const char *const live[] = {
+        "{\"cmd\":\"reattach\",\"adapter\":0,"
+        "\"attachment\":\"local,net=moved\"}",
+        "{\"cmd\":\"set_link\",\"adapter\":1,\"up\":false}",
+        capreq,
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(live); i++) {
+        g_autofree char *r = ctl_call(&c, live[i]);
+        cr_assert_str_eq(r, "{\"ok\":true}", "%s", live[i]);
+    }
+    cr_assert(vm_config_load(&saved, ini, &lerr), "%s",
+              lerr ? lerr->message : "");
+    cr_assert_eq(saved.adapters, 3, "next-start values kept");
+    cr_assert_eq(saved.adapter[0].attach.kind, VM_ATTACH_LOCAL);
+    cr_assert_str_eq(saved.adapter[0].attach.detail, "moved");
+    cr_assert_not(saved.adapter[1].link);
+    cr_assert_str_eq(saved.adapter[1].capture, cap);
+    g_autofree char *list2 = ctl_call(&c, "{\"cmd\":\"list\"}");
+    for (unsigned i = 0; i < 2; i++) {
+        g_autofree char *spec = vm_adapter_nic_spec(&saved.adapter[i]);
+        g_autofree char *attach = vm_attach_spec(&saved.adapter[i].attach);
+        g_autofree char *member = g_strdup_printf("\"spec\":\"%s\"", attach);
+        cr_assert(strstr(list2, member), "adapter %u restarts as %s: %s", i,
+                  spec, list2);
+    }
+
     g_autofree char *bye = ctl_call(&c, "{\"cmd\":\"quit\"}");
     cr_assert_str_eq(bye, "{\"ok\":true}");
     int status;
@@ -254,5 +285,72 @@ Test(tulipvm_binary, control_socket_writes_the_config_file_and_quits,
     ctl_close(&c);
     struct stat st;
     cr_assert_neq(stat(sock, &st), 0, "the socket file is removed");
+    cr_assert(tmpdir_remove(dir));
+}
+
+/* tulipvm with a halting ROM, one "none" adapter and a control socket in
+ * sock; extra_opt/extra_val (e.g. -config FILE) may be NULL. */
+static GPid start_halted(const char *rom, const char *sock,
+                         const char *extra_opt, const char *extra_val)
+{
+    g_autofree char *ctl = g_strdup_printf("unix:%s", sock);
+    const char *argv[] = {TULIPVM_BIN, "-bios",    rom,    "-display",
+                          "none",      "-serial",  "none", "-nic",
+                          "none",      "-control", ctl,    extra_opt,
+                          extra_val,   NULL};
+    g_auto(GStrv) env = g_environ_unsetenv(g_get_environ(), "DISPLAY");
+    g_autoptr(GError) e = NULL;
+    GPid pid;
+    cr_assert(g_spawn_async(NULL, (char **)argv, env, G_SPAWN_DO_NOT_REAP_CHILD,
+                            NULL, NULL, &pid, &e),
+              "%s", e ? e->message : "");
+    return pid;
+}
+
+static void quit_halted(GPid pid, CtlClient *c)
+{
+    g_autofree char *bye = ctl_call(c, "{\"cmd\":\"quit\"}");
+    int status;
+    cr_assert_str_eq(bye, "{\"ok\":true}");
+    cr_assert(wait_exit(pid, &status, 30), "quit ends tulipvm");
+    ctl_close(c);
+}
+
+/* Without -config no settings file appears; with one that cannot be
+ * written the reply says so, naming it, and the change is in effect. */
+Test(tulipvm_binary, control_changes_without_or_with_an_unwritable_config,
+     .timeout = 120)
+{
+    char dir[TMPDIR_LEN];
+    tmpdir_make(dir, "bin");
+    tmpdir_hold_state(dir);
+    g_autofree char *rom = write_halt_rom(dir);
+    g_autofree char *sock = g_strdup_printf("%s/ctl.sock", dir);
+    const char *req = "{\"cmd\":\"reattach\",\"adapter\":0,"
+                      "\"attachment\":\"local,net=kept\"}";
+    CtlClient c;
+
+    GPid pid = start_halted(rom, sock, NULL, NULL);
+    cr_assert(ctl_connect(&c, sock, 60), "tulipvm listens");
+    g_autofree char *r1 = ctl_call(&c, req);
+    cr_assert_str_eq(r1, "{\"ok\":true}");
+    quit_halted(pid, &c);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    for (const char *name; (name = g_dir_read_name(d));) {
+        cr_assert(!strcmp(name, "halt.rom") || !strcmp(name, "macs") ||
+                      !strcmp(name, "local"),
+                  "no settings file written (found %s)", name);
+    }
+
+    g_autofree char *bad = g_strdup_printf("%s/no/dir/vm.ini", dir);
+    pid = start_halted(rom, sock, "-config", bad);
+    cr_assert(ctl_connect(&c, sock, 60), "tulipvm listens");
+    g_autofree char *r2 = ctl_call(&c, req);
+    g_autofree char *want = g_strdup_printf(
+        "the change is in effect but the settings file %s was not saved", bad);
+    cr_assert(strstr(r2, "\"ok\":false") && strstr(r2, want), "%s", r2);
+    g_autofree char *list = ctl_call(&c, "{\"cmd\":\"list\"}");
+    cr_assert(strstr(list, "\"spec\":\"local,net=kept\""), "%s", list);
+    quit_halted(pid, &c);
     cr_assert(tmpdir_remove(dir));
 }

@@ -29,7 +29,7 @@ static ControlApi api;
 static void fake_setup(void)
 {
     fake_vm_init(&fake, 2);
-    api = (ControlApi){fake_vm_control(&fake), NULL, NULL};
+    api = (ControlApi){.vm = fake_vm_control(&fake)};
 }
 
 static void fake_teardown(void)
@@ -299,10 +299,10 @@ Test(control, real_vm_reattach_cable_capture_and_next_start_settings,
     net_port_init(&port, clk, "nic0", &bare_ops, NULL);
     net_attachment_plug(att, &port);
     vm_config_defaults(&cfg);
-    machine_vm_init(&m, &cfg, cfg_path, count_quit, NULL);
+    machine_vm_init(&m, &cfg, count_quit, NULL);
     machine_vm_add(&m, att, &port, &nic);
     net_nic_config_clear(&nic);
-    api = (ControlApi){machine_vm_control(&m), NULL, NULL};
+    api = (ControlApi){machine_vm_control(&m), NULL, NULL, &cfg, cfg_path};
 
     JsonParser *p;
     JsonObject *o = request(&api, "{\"cmd\":\"list\"}", &p);
@@ -317,6 +317,13 @@ Test(control, real_vm_reattach_cable_capture_and_next_start_settings,
     expect_ok("{\"cmd\":\"reattach\",\"adapter\":0,"
               "\"attachment\":\"local,net=ctl\"}");
     cr_assert(net_port_link_up(&port), "the NIC sees the cable plugged in");
+    cr_assert(g_file_test(cfg_path, G_FILE_TEST_EXISTS),
+              "a re-attach saves the settings file at once");
+    VmConfig file;
+    cr_assert(vm_config_load(&file, cfg_path, &err), "%s",
+              err ? err->message : "");
+    cr_assert_eq(file.adapter[0].attach.kind, VM_ATTACH_LOCAL);
+    cr_assert_str_eq(file.adapter[0].attach.detail, "ctl");
     o = request(&api, "{\"cmd\":\"list\"}", &p);
     a0 = json_array_get_object_element(
         json_object_get_array_member(o, "adapters"), 0);
@@ -334,6 +341,8 @@ Test(control, real_vm_reattach_cable_capture_and_next_start_settings,
     expect_ok("{\"cmd\":\"set_link\",\"adapter\":0,\"up\":false}");
     cr_assert_not(net_port_link_up(&port), "cable pulled");
     cr_assert_not(cfg.adapter[0].link, "settings follow the cable");
+    cr_assert(vm_config_load(&file, cfg_path, &err));
+    cr_assert_not(file.adapter[0].link, "the file follows the cable");
     expect_ok("{\"cmd\":\"set_link\",\"adapter\":0,\"up\":true}");
     cr_assert(net_port_link_up(&port));
 
@@ -341,6 +350,9 @@ Test(control, real_vm_reattach_cable_capture_and_next_start_settings,
         "{\"cmd\":\"capture_start\",\"adapter\":0,\"path\":\"%s\"}", cap);
     expect_ok(start);
     cr_assert(g_file_test(cap, G_FILE_TEST_EXISTS), "capture file created");
+    cr_assert(vm_config_load(&file, cfg_path, &err));
+    cr_assert_str_eq(file.adapter[0].capture, cap);
+    cr_assert(file.adapter[0].link, "plugged back in");
     expect_error("{\"cmd\":\"capture_start\",\"adapter\":0,"
                  "\"path\":\"/nonexistent/dir/x.pcap\"}",
                  "/nonexistent/dir/x.pcap");
@@ -351,6 +363,8 @@ Test(control, real_vm_reattach_cable_capture_and_next_start_settings,
                      "a failed start keeps the running capture");
     g_object_unref(p);
     expect_ok("{\"cmd\":\"capture_stop\",\"adapter\":0}");
+    cr_assert(vm_config_load(&file, cfg_path, &err));
+    cr_assert_str_eq(file.adapter[0].capture, "", "capture stop is saved");
 
     /* Another adapter may not take the address adapter 0 runs with. */
     char live_mac[18];
@@ -469,6 +483,101 @@ static int connect_to(const char *path)
 static void send_all(int fd, const char *s)
 {
     cr_assert_eq(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+}
+
+/* A real VM over one "none" adapter, for the tests of where settings go. */
+typedef struct SaveRig {
+    Clock *clk;
+    GMainContext *ctx;
+    NetAttachment *att;
+    NetPort port;
+    VmConfig cfg;
+    MachineVm m;
+} SaveRig;
+
+static void save_rig_init(SaveRig *r, const char *cfg_path)
+{
+    NetNicConfig nic;
+    g_autoptr(GError) err = NULL;
+
+    r->clk = clock_new(1000000000);
+    r->ctx = g_main_context_new();
+    NetAttachEnv env = {r->clk, r->ctx, "ctl"};
+    cr_assert(net_nic_config_parse("none", &nic, &err));
+    r->att = net_attachment_new(&env, &nic, 0, &err);
+    cr_assert_not_null(r->att, "%s", err ? err->message : "");
+    net_port_init(&r->port, r->clk, "nic0", &bare_ops, NULL);
+    net_attachment_plug(r->att, &r->port);
+    vm_config_defaults(&r->cfg);
+    machine_vm_init(&r->m, &r->cfg, count_quit, NULL);
+    machine_vm_add(&r->m, r->att, &r->port, &nic);
+    net_nic_config_clear(&nic);
+    api = (ControlApi){
+        .vm = machine_vm_control(&r->m), .cfg = &r->cfg, .cfg_path = cfg_path};
+}
+
+static void save_rig_free(SaveRig *r)
+{
+    net_attachment_free(r->att);
+    net_port_cleanup(&r->port);
+    g_main_context_unref(r->ctx);
+    clock_free(r->clk);
+}
+
+Test(control, without_a_settings_file_nothing_is_written, .init = tmp_setup,
+     .fini = tmp_teardown)
+{
+    SaveRig r;
+    save_rig_init(&r, NULL);
+    expect_ok("{\"cmd\":\"reattach\",\"adapter\":0,"
+              "\"attachment\":\"local,net=nofile\"}");
+    expect_ok("{\"cmd\":\"set_link\",\"adapter\":0,\"up\":false}");
+    expect_ok("{\"cmd\":\"set_next_adapters\",\"count\":2}");
+    cr_assert_eq(r.cfg.adapter[0].attach.kind, VM_ATTACH_LOCAL,
+                 "the settings still follow");
+    /* Only the state the attachment keeps (tmpdir_hold_state). */
+    g_autoptr(GDir) d = g_dir_open(tmp, 0, NULL);
+    for (const char *name; (name = g_dir_read_name(d));) {
+        cr_assert(!strcmp(name, "macs") || !strcmp(name, "local"),
+                  "no settings file written (found %s)", name);
+    }
+    save_rig_free(&r);
+}
+
+/* The command did its work; the reply says the file did not follow. */
+Test(control, an_unwritable_settings_file_is_an_error_but_the_change_stays,
+     .init = tmp_setup, .fini = tmp_teardown)
+{
+    SaveRig r;
+    g_autofree char *bad = g_strdup_printf("%s/no/such/dir/vm.ini", tmp);
+    save_rig_init(&r, bad);
+
+    g_autofree char *want =
+        g_strdup_printf("the change is in effect but the settings file %s "
+                        "was not saved",
+                        bad);
+    expect_error("{\"cmd\":\"reattach\",\"adapter\":0,"
+                 "\"attachment\":\"local,net=stays\"}",
+                 want);
+    cr_assert(net_port_link_up(&r.port), "re-attached all the same");
+    JsonParser *p;
+    JsonObject *o = request(&api, "{\"cmd\":\"list\"}", &p);
+    JsonObject *a0 = json_array_get_object_element(
+        json_object_get_array_member(o, "adapters"), 0);
+    cr_assert_str_eq(json_object_get_string_member(a0, "spec"),
+                     "local,net=stays");
+    g_object_unref(p);
+    expect_error("{\"cmd\":\"set_link\",\"adapter\":0,\"up\":false}", want);
+    cr_assert_not(net_port_link_up(&r.port), "unplugged all the same");
+    expect_error("{\"cmd\":\"set_next_mac\",\"adapter\":0,"
+                 "\"mac\":\"00:03:ff:00:00:44\"}",
+                 want);
+    cr_assert(r.cfg.adapter[0].has_mac, "recorded for the next start");
+    /* A command that fails by itself is not blamed on the file. */
+    expect_error("{\"cmd\":\"set_next_adapters\",\"count\":9}",
+                 "adapter count 9");
+    expect_ok("{\"cmd\":\"list\"}");
+    save_rig_free(&r);
 }
 
 Test(control, socket_lines_split_batched_and_over_long, .init = tmp_setup,
