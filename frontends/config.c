@@ -93,41 +93,73 @@ static bool attach_check_detail(VmAttachKind k, const char *what,
     return true;
 }
 
+/* -nic options that belong to the adapter, not to its attachment. */
+static const char *const adapter_keys[] = {
+    "mac", "model", "link", "capture", "rate", "promisc", "macspoof",
+};
+
+static bool attach_is_adapter_key(const char *key, size_t klen)
+{
+    for (unsigned i = 0; i < G_N_ELEMENTS(adapter_keys); i++) {
+        if (strlen(adapter_keys[i]) == klen &&
+            !strncmp(key, adapter_keys[i], klen)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /*
- * Not net_nic_config_parse(): a re-attach names only where the cable goes.
- * MAC, link and capture have their own controls, so here they are refused
+ * The kind and its detail are picked out for the dialog; the backend's
+ * other options are kept as text and checked by the -nic parser, so the
+ * spec that comes back (vm_attach_spec) starts the same backend.  MAC,
+ * link and capture have their own controls, so here they are refused
  * rather than quietly applied.
  */
 bool vm_attach_parse(const char *spec, VmAttachment *out, GError **errp)
 {
     g_auto(GStrv) parts = g_strsplit(spec, ",", -1);
     VmAttachment a = {0};
+    GString *opts = g_string_new(NULL);
+    bool ok = false;
 
     if (!parts[0] || !attach_kind_from_name(parts[0], &a.kind)) {
         g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
                     "attachment '%s': unknown type (expected none, user, "
                     "local, bridge, tap or vde)",
                     spec);
-        return false;
+        goto out;
     }
     const char *key = detail_keys[a.kind];
     for (unsigned i = 1; parts[i]; i++) {
         const char *eq = strchr(parts[i], '=');
         size_t klen = eq ? (size_t)(eq - parts[i]) : strlen(parts[i]);
-        if (!key || !eq || strlen(key) != klen ||
-            strncmp(parts[i], key, klen)) {
+        if (!eq || !klen) {
             g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
-                        "attachment '%s': option '%s' does not apply to %s",
-                        spec, parts[i], parts[0]);
-            return false;
+                        "attachment '%s': option '%s' needs a name and a "
+                        "value (commas inside values are not allowed here)",
+                        spec, parts[i]);
+            goto out;
+        }
+        if (attach_is_adapter_key(parts[i], klen)) {
+            g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
+                        "attachment '%s': %.*s= belongs to the adapter, not "
+                        "to its attachment",
+                        spec, (int)klen, parts[i]);
+            goto out;
+        }
+        if (!key || strlen(key) != klen || strncmp(parts[i], key, klen)) {
+            g_string_append_printf(opts, "%s%s", opts->len ? "," : "",
+                                   parts[i]);
+            continue;
         }
         if (a.detail[0]) {
             g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
                         "attachment '%s': %s given twice", spec, key);
-            return false;
+            goto out;
         }
         if (!attach_check_detail(a.kind, key, eq + 1, errp)) {
-            return false;
+            goto out;
         }
         g_strlcpy(a.detail, eq + 1, sizeof(a.detail));
     }
@@ -137,10 +169,60 @@ bool vm_attach_parse(const char *spec, VmAttachment *out, GError **errp)
     if (key && !a.detail[0]) {
         g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
                     "attachment '%s': %s needs %s=", spec, parts[0], key);
-        return false;
+        goto out;
+    }
+    if (opts->len >= sizeof(a.opts)) {
+        g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
+                    "attachment '%s': options longer than %d characters", spec,
+                    VM_ATTACH_OPTS_MAX - 1);
+        goto out;
+    }
+    g_strlcpy(a.opts, opts->str, sizeof(a.opts));
+    if (a.opts[0]) {
+        g_autofree char *full = vm_attach_spec(&a);
+        NetNicConfig nic = {0};
+        GError *err = NULL;
+        if (!net_nic_config_parse(full, &nic, &err)) {
+            const char *why = err->message;
+            if (g_str_has_prefix(why, "-nic: ")) {
+                why += 6;
+            }
+            g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
+                        "attachment '%s': %s", spec, why);
+            g_error_free(err);
+            goto out;
+        }
+        net_nic_config_clear(&nic);
     }
     *out = a;
-    return true;
+    ok = true;
+out:
+    g_string_free(opts, TRUE);
+    return ok;
+}
+
+bool vm_attach_from_nic(const char *nic_spec, VmAttachment *out, GError **errp)
+{
+    GString *attach = g_string_new(NULL);
+    const char *p = nic_spec;
+    bool ok;
+
+    /* Items are split at single commas; ",," stays inside its value. */
+    while (*p) {
+        const char *end = p;
+        while (*end && !(end[0] == ',' && end[1] != ',')) {
+            end += end[0] == ',' ? 2 : 1;
+        }
+        const char *eq = memchr(p, '=', (size_t)(end - p));
+        if (!eq || !attach_is_adapter_key(p, (size_t)(eq - p))) {
+            g_string_append_printf(attach, "%s%.*s", attach->len ? "," : "",
+                                   (int)(end - p), p);
+        }
+        p = *end ? end + 1 : end;
+    }
+    ok = vm_attach_parse(attach->str, out, errp);
+    g_string_free(attach, TRUE);
+    return ok;
 }
 
 /* The inverse of vm_attach_parse(): the result parses back equal. */
@@ -148,16 +230,21 @@ char *vm_attach_spec(const VmAttachment *a)
 {
     const char *key =
         (unsigned)a->kind < VM_ATTACH__COUNT ? detail_keys[a->kind] : NULL;
-    if (!key) {
-        return g_strdup(vm_attach_kind_name(a->kind));
+    GString *s = g_string_new(vm_attach_kind_name(a->kind));
+
+    if (key) {
+        g_string_append_printf(s, ",%s=%s", key, a->detail);
     }
-    return g_strdup_printf("%s,%s=%s", vm_attach_kind_name(a->kind), key,
-                           a->detail);
+    if (a->opts[0]) {
+        g_string_append_printf(s, ",%s", a->opts);
+    }
+    return g_string_free(s, FALSE);
 }
 
 bool vm_attach_equal(const VmAttachment *a, const VmAttachment *b)
 {
-    return a->kind == b->kind && !strcmp(a->detail, b->detail);
+    return a->kind == b->kind && !strcmp(a->detail, b->detail) &&
+           !strcmp(a->opts, b->opts);
 }
 
 /* Every slot gets usable settings, so raising the adapter count in the
@@ -256,6 +343,14 @@ static bool config_load_adapter(GKeyFile *kf, const char *group,
                 return false;
             }
             g_strlcpy(a->attach.detail, val, sizeof(a->attach.detail));
+        } else if (!strcmp(k, "options")) {
+            if (strlen(val) >= sizeof(a->attach.opts)) {
+                return emu_error_invalid(errp, "config",
+                                         "[%s] options: longer than %d "
+                                         "characters",
+                                         group, VM_ATTACH_OPTS_MAX - 1);
+            }
+            g_strlcpy(a->attach.opts, val, sizeof(a->attach.opts));
         } else if (!strcmp(k, "mac")) {
             if (!net_mac_parse(val, a->mac, &err)) {
                 /* net_mac_parse speaks of "-nic: mac=...": keep its reason. */
@@ -284,7 +379,7 @@ static bool config_load_adapter(GKeyFile *kf, const char *group,
             return emu_error_invalid(
                 errp, "config",
                 "[%s] unknown key '%s' (known: attachment, "
-                "segment, ifname, sock, mac, link, capture)",
+                "segment, ifname, sock, options, mac, link, capture)",
                 group, k);
         }
     }
@@ -296,6 +391,17 @@ static bool config_load_adapter(GKeyFile *kf, const char *group,
         return emu_error_invalid(
             errp, "config", "[%s] attachment=%s needs %s=", group,
             vm_attach_kind_name(a->attach.kind), detail_key);
+    }
+    if (a->attach.opts[0]) {
+        /* Checked as the spec it becomes, so a start cannot refuse it. */
+        g_autofree char *spec = vm_attach_spec(&a->attach);
+        VmAttachment back;
+        if (!vm_attach_parse(spec, &back, &err)) {
+            emu_error_invalid(errp, "config", "[%s] options=%s: %s", group,
+                              a->attach.opts, err->message);
+            g_error_free(err);
+            return false;
+        }
     }
     return true;
 }
@@ -431,6 +537,9 @@ char *vm_config_to_data(const VmConfig *c)
                               vm_attach_kind_name(a->attach.kind));
         if (dkey) {
             g_key_file_set_string(kf, group, dkey, a->attach.detail);
+        }
+        if (a->attach.opts[0]) {
+            g_key_file_set_string(kf, group, "options", a->attach.opts);
         }
         if (a->has_mac) {
             g_key_file_set_string(kf, group, "mac",

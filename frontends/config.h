@@ -10,6 +10,7 @@
  *   segment=default            ; local: the segment name
  *   ifname=eth0                ; bridge, tap: the host interface
  *   sock=/run/vde.ctl          ; vde: the switch socket
+ *   options=restrict=on        ; optional: the backend's other -nic options
  *   mac=00:03:ff:12:34:56      ; optional; absent = the machine's default
  *   link=true                  ; cable connected
  *   capture=/tmp/nic0.pcap     ; optional pcap file
@@ -43,9 +44,14 @@ typedef enum VmAttachKind {
     VM_ATTACH__COUNT
 } VmAttachKind;
 
+#define VM_ATTACH_OPTS_MAX 1024
+
 typedef struct VmAttachment {
     VmAttachKind kind;
     char detail[VM_DETAIL_MAX]; /* segment, ifname or socket; "" if none */
+    /* The backend's further -nic options as given, e.g.
+     * "restrict=on,hostfwd=tcp::2222-:22"; "" if none. */
+    char opts[VM_ATTACH_OPTS_MAX];
 } VmAttachment;
 
 typedef struct VmAdapterConfig {
@@ -68,9 +74,16 @@ char *vm_attach_describe(const VmAttachment *a);
 
 /*
  * An attachment spec: "none", "user", "local[,net=NAME]",
- * "bridge,ifname=IF", "tap,ifname=IF", "vde,sock=PATH".
+ * "bridge,ifname=IF", "tap,ifname=IF", "vde,sock=PATH", each with the
+ * -nic options of its backend ("user,restrict=on,hostfwd=...",
+ * "local,net=lab,dhcp=off").  The adapter's own options (mac, model,
+ * link, capture, rate, promisc, macspoof) are refused: they are not where
+ * the cable goes.
  */
 bool vm_attach_parse(const char *spec, VmAttachment *out, GError **errp);
+/* The attachment part of a whole -nic argument: the adapter's own options
+ * are left out. */
+bool vm_attach_from_nic(const char *nic_spec, VmAttachment *out, GError **errp);
 char *vm_attach_spec(const VmAttachment *a);
 bool vm_attach_equal(const VmAttachment *a, const VmAttachment *b);
 

@@ -51,15 +51,25 @@ void machine_vm_init(MachineVm *m, VmConfig *cfg, void (*quit_fn)(void *opaque),
     m->quit_opaque = quit_opaque;
 }
 
+/* The whole spec when it reads as an attachment; else what the parsed
+ * -nic says (a value with an escaped comma, say). */
+void machine_vm_attachment_from(const NetNicConfig *nic, const char *spec,
+                                VmAttachment *out)
+{
+    if (!spec || !vm_attach_from_nic(spec, out, NULL)) {
+        machine_vm_attachment_of(nic, out);
+    }
+}
+
 void machine_vm_add(MachineVm *m, NetAttachment *att, NetPort *nic,
-                    const NetNicConfig *from)
+                    const NetNicConfig *from, const char *spec)
 {
     unsigned i = m->count;
 
     g_assert(i < VM_MAX_ADAPTERS);
     m->att[i] = att;
     m->nic[i] = nic;
-    machine_vm_attachment_of(from, &m->attach[i]);
+    machine_vm_attachment_from(from, spec, &m->attach[i]);
     m->cable[i] = from->link_up;
     if (from->capture) {
         g_strlcpy(m->capture[i], from->capture, sizeof(m->capture[i]));
@@ -115,7 +125,8 @@ static bool mvm_set_cable(void *opaque, unsigned idx, bool on, GError **errp)
  * call of their own (capture, cable). */
 static bool machine_vm_spec_is_live(const char *spec, GError **errp)
 {
-    static const char *const fixed[] = {"mac", "model", "capture", "link"};
+    static const char *const fixed[] = {"mac",  "model",   "capture", "link",
+                                        "rate", "promisc", "macspoof"};
     g_auto(GStrv) parts = g_strsplit(spec, ",", -1);
 
     for (unsigned i = 1; parts[i]; i++) {
@@ -137,16 +148,20 @@ static bool mvm_reattach(void *opaque, unsigned idx, const char *spec,
 {
     MachineVm *m = opaque;
     NetNicConfig nic;
+    VmAttachment to;
     bool ok;
 
+    /* The spec is kept whole (vm_attach_parse) for list and the settings,
+     * so a restart makes the same backend. */
     if (!vm_adapter_exists(idx, m->count, errp) ||
         !machine_vm_spec_is_live(spec, errp) ||
+        !vm_attach_parse(spec, &to, errp) ||
         !net_nic_config_parse(spec, &nic, errp)) {
         return false;
     }
     ok = net_attachment_reattach(m->att[idx], &nic, errp);
     if (ok) {
-        machine_vm_attachment_of(&nic, &m->attach[idx]);
+        m->attach[idx] = to;
     } else {
         /* The attachment fell back to "not connected". */
         memset(&m->attach[idx], 0, sizeof(m->attach[idx]));

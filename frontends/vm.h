@@ -33,6 +33,10 @@ typedef struct MachineVm {
 
 /* What a parsed -nic says about the attachment, in settings terms. */
 void machine_vm_attachment_of(const NetNicConfig *nic, VmAttachment *out);
+/* The same with the backend's options kept, from the -nic argument spec
+ * that nic was parsed from (NULL: only what nic says). */
+void machine_vm_attachment_from(const NetNicConfig *nic, const char *spec,
+                                VmAttachment *out);
 
 /*
  * Adapter i: its attachment and NIC port, and the -nic it was made from.
@@ -41,7 +45,7 @@ void machine_vm_attachment_of(const NetNicConfig *nic, VmAttachment *out);
 void machine_vm_init(MachineVm *m, VmConfig *cfg, void (*quit_fn)(void *opaque),
                      void *quit_opaque);
 void machine_vm_add(MachineVm *m, NetAttachment *att, NetPort *nic,
-                    const NetNicConfig *from);
+                    const NetNicConfig *from, const char *spec);
 
 VmControl machine_vm_control(MachineVm *m);
 

@@ -254,7 +254,7 @@ static bool app_settings(App *app, GError **errp)
     s->adapters = (unsigned)c->n_nics;
     for (int i = 0; i < c->n_nics; i++) {
         VmAdapterConfig *a = &s->adapter[i];
-        machine_vm_attachment_of(&c->nic[i], &a->attach);
+        machine_vm_attachment_from(&c->nic[i], c->nic_spec[i], &a->attach);
         a->has_mac = c->nic[i].has_mac;
         memcpy(a->mac, c->nic[i].mac, 6);
         a->link = c->nic[i].link_up;
@@ -315,7 +315,7 @@ static bool app_build(App *app, GError **errp)
     for (int n = 0; n < app->n_nics; n++) {
         net_attachment_plug(app->att[n], pc_nic_port(app->pc, n));
         machine_vm_add(&app->vm, app->att[n], pc_nic_port(app->pc, n),
-                       &c->nic[n]);
+                       &c->nic[n], c->nic_spec[n]);
     }
     return true;
 }

@@ -153,6 +153,8 @@ static bool settings_validate(SettingsDialog *d, GError **errp)
                 g_error_free(err);
                 return false;
             }
+            /* The segment is the dialog's; options such as dhcp=off stay. */
+            g_strlcpy(parsed.opts, a->attach.opts, sizeof(parsed.opts));
             a->attach = parsed;
         }
     }

@@ -252,7 +252,7 @@ Test(tulipvm_binary, control_socket_writes_the_config_file_and_quits,
         "{\"cmd\":\"capture_start\",\"adapter\":1,\"path\":\"%s\"}", cap);
     const char *const live[] = {
         "{\"cmd\":\"reattach\",\"adapter\":0,"
-        "\"attachment\":\"local,net=moved\"}",
+        "\"attachment\":\"user,restrict=on,hostaccess=off\"}",
         "{\"cmd\":\"set_link\",\"adapter\":1,\"up\":false}",
         capreq,
     };
@@ -263,8 +263,9 @@ Test(tulipvm_binary, control_socket_writes_the_config_file_and_quits,
     cr_assert(vm_config_load(&saved, ini, &lerr), "%s",
               lerr ? lerr->message : "");
     cr_assert_eq(saved.adapters, 3, "next-start values kept");
-    cr_assert_eq(saved.adapter[0].attach.kind, VM_ATTACH_LOCAL);
-    cr_assert_str_eq(saved.adapter[0].attach.detail, "moved");
+    cr_assert_eq(saved.adapter[0].attach.kind, VM_ATTACH_USER);
+    cr_assert_str_eq(saved.adapter[0].attach.opts,
+                     "restrict=on,hostaccess=off");
     cr_assert_not(saved.adapter[1].link);
     cr_assert_str_eq(saved.adapter[1].capture, cap);
     g_autofree char *list2 = ctl_call(&c, "{\"cmd\":\"list\"}");
@@ -285,6 +286,29 @@ Test(tulipvm_binary, control_socket_writes_the_config_file_and_quits,
     ctl_close(&c);
     struct stat st;
     cr_assert_neq(stat(sock, &st), 0, "the socket file is removed");
+
+    /* Started again from the file alone: the same adapters. */
+    const char *again[] = {TULIPVM_BIN, "-bios",    rom,    "-display",
+                           "none",      "-serial",  "none", "-config",
+                           ini,         "-control", ctl,    NULL};
+    cr_assert(g_spawn_async(NULL, (char **)again, env,
+                            G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, &e),
+              "%s", e ? e->message : "");
+    cr_assert(ctl_connect(&c, sock, 60), "tulipvm listens");
+    g_autofree char *list3 = ctl_call(&c, "{\"cmd\":\"list\"}");
+    cr_assert(strstr(list3,
+                     "\"index\":0,\"attachment\":\"user\",\"detail\":"
+                     "\"\",\"spec\":\"user,restrict=on,hostaccess=off\""),
+              "%s", list3);
+    cr_assert(strstr(list3, "\"spec\":\"local,net=bintest\",\"mac\":"), "%s",
+              list3);
+    cr_assert(strstr(list3, "\"cable\":false"), "%s", list3);
+    cr_assert(strstr(list3, "\"index\":2,"), "three adapters: %s", list3);
+    cr_assert(strstr(list3, "00:03:ff:0b:1e:02"), "%s", list3);
+    g_autofree char *bye2 = ctl_call(&c, "{\"cmd\":\"quit\"}");
+    cr_assert_str_eq(bye2, "{\"ok\":true}");
+    cr_assert(wait_exit(pid, &status, 30), "quit ends tulipvm");
+    ctl_close(&c);
     cr_assert(tmpdir_remove(dir));
 }
 

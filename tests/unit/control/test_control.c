@@ -300,7 +300,7 @@ Test(control, real_vm_reattach_cable_capture_and_next_start_settings,
     net_attachment_plug(att, &port);
     vm_config_defaults(&cfg);
     machine_vm_init(&m, &cfg, count_quit, NULL);
-    machine_vm_add(&m, att, &port, &nic);
+    machine_vm_add(&m, att, &port, &nic, "none");
     net_nic_config_clear(&nic);
     api = (ControlApi){machine_vm_control(&m), NULL, NULL, &cfg, cfg_path};
 
@@ -334,6 +334,20 @@ Test(control, real_vm_reattach_cable_capture_and_next_start_settings,
     expect_error("{\"cmd\":\"reattach\",\"adapter\":0,"
                  "\"attachment\":\"local,mac=00:03:ff:00:00:02\"}",
                  "mac= cannot be changed");
+    expect_error("{\"cmd\":\"reattach\",\"adapter\":0,"
+                 "\"attachment\":\"local,promisc=allow-all\"}",
+                 "promisc= cannot be changed");
+    /* The backend's options stay with the attachment: in list and file. */
+    expect_ok("{\"cmd\":\"reattach\",\"adapter\":0,"
+              "\"attachment\":\"local,net=ctl,dhcp=off\"}");
+    o = request(&api, "{\"cmd\":\"list\"}", &p);
+    a0 = json_array_get_object_element(
+        json_object_get_array_member(o, "adapters"), 0);
+    cr_assert_str_eq(json_object_get_string_member(a0, "spec"),
+                     "local,net=ctl,dhcp=off");
+    g_object_unref(p);
+    cr_assert(vm_config_load(&file, cfg_path, &err));
+    cr_assert_str_eq(file.adapter[0].attach.opts, "dhcp=off");
     expect_error("{\"cmd\":\"reattach\",\"adapter\":1,"
                  "\"attachment\":\"user\"}",
                  "adapter 1 does not exist (the VM has 1)");
@@ -510,7 +524,7 @@ static void save_rig_init(SaveRig *r, const char *cfg_path)
     net_attachment_plug(r->att, &r->port);
     vm_config_defaults(&r->cfg);
     machine_vm_init(&r->m, &r->cfg, count_quit, NULL);
-    machine_vm_add(&r->m, r->att, &r->port, &nic);
+    machine_vm_add(&r->m, r->att, &r->port, &nic, "none");
     net_nic_config_clear(&nic);
     api = (ControlApi){
         .vm = machine_vm_control(&r->m), .cfg = &r->cfg, .cfg_path = cfg_path};

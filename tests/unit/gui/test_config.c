@@ -36,14 +36,15 @@ Test(gui_config, saved_settings_load_back_identically)
     VmConfig c, back;
     vm_config_defaults(&c);
     c.adapters = 3;
-    c.adapter[0].attach = (VmAttachment){VM_ATTACH_LOCAL, "lab"};
+    c.adapter[0].attach = (VmAttachment){VM_ATTACH_LOCAL, "lab", ""};
     c.adapter[0].has_mac = true;
     memcpy(c.adapter[0].mac, (uint8_t[]){0x00, 0x03, 0xff, 0x12, 0x34, 0x56},
            6);
-    c.adapter[1].attach = (VmAttachment){VM_ATTACH_BRIDGE, "eth1"};
+    c.adapter[1].attach = (VmAttachment){VM_ATTACH_BRIDGE, "eth1", ""};
     c.adapter[1].link = false;
     g_strlcpy(c.adapter[1].capture, "/tmp/nic1.pcap", VM_CAPTURE_MAX);
-    c.adapter[2].attach = (VmAttachment){VM_ATTACH_NONE, ""};
+    c.adapter[2].attach =
+        (VmAttachment){VM_ATTACH_USER, "", "restrict=on,hostfwd=tcp::2222-:22"};
 
     char path[] = "/tmp/tulipvm-cfg-XXXXXX";
     int fd = g_mkstemp(path);
@@ -57,6 +58,9 @@ Test(gui_config, saved_settings_load_back_identically)
                            "mac=00:03:ff:12:34:56\nlink=true"),
               "%s", text);
     cr_assert(strstr(text, "capture=/tmp/nic1.pcap"));
+    cr_assert(strstr(text, "attachment=user\n"
+                           "options=restrict=on,hostfwd=tcp::2222-:22\n"),
+              "%s", text);
     cr_assert(vm_config_load(&back, path, NULL));
     unlink(path);
     cr_assert_eq(back.adapters, 3);
@@ -116,6 +120,11 @@ Test(gui_config, malformed_values_are_errors_naming_the_key)
     expect_load_error("[adapter0]\nlink=maybe\n",
                       "[adapter0] link=maybe: expected true or false");
     expect_load_error("[adapter0]\ncolour=blue\n", "unknown key 'colour'");
+    expect_load_error("[adapter0]\nattachment=local\noptions=restrict=on\n",
+                      "[adapter0] options=restrict=on: attachment "
+                      "'local,net=default,restrict=on'");
+    expect_load_error("[adapter0]\noptions=mac=00:03:ff:00:00:01\n",
+                      "mac= belongs to the adapter");
     expect_load_error("[adapter4]\n", "unknown section [adapter4]");
     expect_load_error("[display]\n", "unknown section [display]");
     expect_load_error("[adapter0]\nattachment=local\nsegment=a,b\n", "commas");
@@ -215,6 +224,34 @@ Test(gui_config, attachment_specs_round_trip)
     cr_assert_str_eq(desc, "Local only (default)");
 }
 
+/* What -nic or a re-attach gave for the backend comes back whole, so a
+ * restart from the settings makes the same network. */
+Test(gui_config, attachment_keeps_the_backend_options)
+{
+    static const char *const specs[] = {
+        "user,restrict=on",
+        "user,hostfwd=tcp:127.0.0.1:2222-:22,hostfwd=udp::5353-:53",
+        "user,net=10.9.0.0/24,hostaccess=off",
+        "local,net=lab,dhcp=off",
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(specs); i++) {
+        VmAttachment a;
+        GError *err = NULL;
+        cr_assert(vm_attach_parse(specs[i], &a, &err), "%s: %s", specs[i],
+                  err ? err->message : "");
+        g_autofree char *back = vm_attach_spec(&a);
+        cr_assert_str_eq(back, specs[i]);
+    }
+    VmAttachment a, plain;
+    cr_assert(vm_attach_from_nic("user,mac=00:03:ff:00:00:07,restrict=on,"
+                                 "capture=/tmp/a,,b.pcap,link=off",
+                                 &a, NULL));
+    g_autofree char *spec = vm_attach_spec(&a);
+    cr_assert_str_eq(spec, "user,restrict=on");
+    cr_assert(vm_attach_parse("user", &plain, NULL));
+    cr_assert_not(vm_attach_equal(&a, &plain), "options make a difference");
+}
+
 Test(gui_config, bad_attachment_specs_name_the_problem)
 {
     VmAttachment a;
@@ -223,7 +260,19 @@ Test(gui_config, bad_attachment_specs_name_the_problem)
     cr_assert(strstr(err->message, "needs ifname="), "%s", err->message);
     g_clear_error(&err);
     cr_assert_not(vm_attach_parse("user,net=lab", &a, &err));
-    cr_assert(strstr(err->message, "'net=lab' does not apply to user"));
+    cr_assert(strstr(err->message, "attachment 'user,net=lab': net=lab"), "%s",
+              err->message);
+    g_clear_error(&err);
+    cr_assert_not(vm_attach_parse("local,restrict=on", &a, &err));
+    cr_assert(strstr(err->message, "'restrict' does not apply to type local"),
+              "%s", err->message);
+    g_clear_error(&err);
+    cr_assert_not(vm_attach_parse("user,mac=00:03:ff:00:00:01", &a, &err));
+    cr_assert(strstr(err->message, "mac= belongs to the adapter"), "%s",
+              err->message);
+    g_clear_error(&err);
+    cr_assert_not(vm_attach_parse("user,hostfwd=tcp::99999-:22", &a, &err));
+    cr_assert(strstr(err->message, "99999"), "%s", err->message);
     g_clear_error(&err);
     cr_assert_not(vm_attach_parse("slirp", &a, &err));
     cr_assert(strstr(err->message, "unknown type"));
@@ -235,7 +284,7 @@ Test(gui_config, bad_attachment_specs_name_the_problem)
 
 Test(gui_config, adapter_nic_spec_carries_mac_link_and_capture)
 {
-    VmAdapterConfig a = {.attach = {VM_ATTACH_LOCAL, "lab"},
+    VmAdapterConfig a = {.attach = {VM_ATTACH_LOCAL, "lab", ""},
                          .has_mac = true,
                          .mac = {0x00, 0x03, 0xff, 0, 0, 9},
                          .link = false,

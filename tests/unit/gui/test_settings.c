@@ -179,7 +179,7 @@ Test(gui_settings, open_list_takes_the_click_and_closes_without_choosing)
 
 Test(gui_settings, bridged_interface_missing_from_the_host_is_still_listed)
 {
-    vm.ad[1].attach = (VmAttachment){VM_ATTACH_BRIDGE, "usb0"};
+    vm.ad[1].attach = (VmAttachment){VM_ATTACH_BRIDGE, "usb0", ""};
     settings_load(&dlg);
     click("tab-1");
     click("host-iface");
