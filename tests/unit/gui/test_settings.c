@@ -188,6 +188,24 @@ Test(gui_settings, bridged_interface_missing_from_the_host_is_still_listed)
     cr_assert_eq(dlg.ad[1].iface_sel, 2);
 }
 
+/* Options the dialog does not show (dhcp=off, restrict=on) survive an OK
+ * that leaves the attachment alone, in the VM and in the file. */
+Test(gui_settings, ok_keeps_backend_options_the_dialog_does_not_show)
+{
+    cr_assert(vm_attach_parse("user,restrict=on", &vm.ad[0].attach, NULL));
+    cr_assert(
+        vm_attach_parse("local,net=lab,dhcp=off", &vm.ad[1].attach, NULL));
+    settings_load(&dlg);
+    click("cable");
+    cr_assert_eq(click("ok"), SETTINGS_OK);
+    cr_assert_str_eq(fake_vm_last_call(&vm), "set_cable 0 off");
+    cr_assert_eq(vm.calls->len, 1, "no re-attach");
+    VmConfig back;
+    cr_assert(vm_config_load(&back, cfg_path, NULL));
+    cr_assert_str_eq(back.adapter[0].attach.opts, "restrict=on");
+    cr_assert_str_eq(back.adapter[1].attach.opts, "dhcp=off");
+}
+
 Test(gui_settings, unplugging_the_cable_applies_live)
 {
     click("cable");
