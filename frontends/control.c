@@ -136,21 +136,6 @@ static void control_list(const ControlApi *api, JsonBuilder *b)
     json_builder_end_array(b);
 }
 
-/* Commands after which the settings file is rewritten. */
-static bool control_changes_settings(const char *cmd)
-{
-    static const char *const cmds[] = {
-        "set_link",     "reattach",     "capture_start",
-        "capture_stop", "set_next_mac", "set_next_adapters",
-    };
-    for (unsigned i = 0; i < G_N_ELEMENTS(cmds); i++) {
-        if (!strcmp(cmd, cmds[i])) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /* The change is already made: a failed save says so rather than
  * pretending nothing happened. */
 static bool control_save(const ControlApi *api, GError **errp)
@@ -168,7 +153,8 @@ static bool control_save(const ControlApi *api, GError **errp)
     return false;
 }
 
-/* Run one command, adding reply members to b; false with errp set. */
+/* Run one command, adding reply members to b; false with errp set.  A
+ * command that changes a setting saves the settings file once it holds. */
 static bool control_run(const ControlApi *api, const char *cmd, JsonObject *req,
                         JsonBuilder *b, GError **errp)
 {
@@ -183,26 +169,26 @@ static bool control_run(const ControlApi *api, const char *cmd, JsonObject *req,
         bool up;
         return control_arg_adapter(api, req, &idx, errp) &&
                control_arg_bool(req, "up", &up, errp) &&
-               vm_set_cable(vm, idx, up, errp);
+               vm_set_cable(vm, idx, up, errp) && control_save(api, errp);
     }
     if (!strcmp(cmd, "reattach")) {
         const char *spec;
         return control_arg_adapter(api, req, &idx, errp) &&
                (spec = control_arg_str(req, "attachment", errp)) &&
-               vm_reattach(vm, idx, spec, errp);
+               vm_reattach(vm, idx, spec, errp) && control_save(api, errp);
     }
     if (!strcmp(cmd, "capture_start")) {
         const char *path;
         return control_arg_adapter(api, req, &idx, errp) &&
                (path = control_arg_str(req, "path", errp)) &&
-               vm_capture_start(vm, idx, path, errp);
+               vm_capture_start(vm, idx, path, errp) && control_save(api, errp);
     }
     if (!strcmp(cmd, "capture_stop")) {
         if (!control_arg_adapter(api, req, &idx, errp)) {
             return false;
         }
         vm_capture_stop(vm, idx);
-        return true;
+        return control_save(api, errp);
     }
     if (!strcmp(cmd, "set_next_mac")) {
         const char *text;
@@ -210,12 +196,13 @@ static bool control_run(const ControlApi *api, const char *cmd, JsonObject *req,
         return control_arg_uint(req, "adapter", &idx, errp) &&
                (text = control_arg_str(req, "mac", errp)) &&
                net_mac_parse(text, mac, errp) &&
-               vm_set_next_mac(vm, idx, mac, errp);
+               vm_set_next_mac(vm, idx, mac, errp) && control_save(api, errp);
     }
     if (!strcmp(cmd, "set_next_adapters")) {
         unsigned n;
         return control_arg_uint(req, "count", &n, errp) &&
-               vm_set_next_adapter_count(vm, n, errp);
+               vm_set_next_adapter_count(vm, n, errp) &&
+               control_save(api, errp);
     }
     if (!strcmp(cmd, "quit")) {
         vm_quit(vm);
@@ -264,9 +251,6 @@ char *control_handle_line(const ControlApi *api, const char *line)
         g_autoptr(JsonBuilder) members = json_builder_new();
         json_builder_begin_object(members);
         bool ok = control_run(api, cmd, req, members, &err);
-        if (ok && control_changes_settings(cmd)) {
-            ok = control_save(api, &err);
-        }
         json_builder_end_object(members);
         json_builder_set_member_name(b, "ok");
         json_builder_add_boolean_value(b, ok);
