@@ -474,6 +474,38 @@ uint8_t *pci_dma_ptr(PciDevice *d, uint64_t addr, size_t len, bool write)
     return mem_dma_ptr(d->bus->mem, addr, len, write);
 }
 
+uint8_t *pci_dma_ptr_remember(PciDevice *d, PciDmaCache *c, uint64_t addr,
+                              size_t len, bool write)
+{
+    uint8_t *p = pci_dma_ptr(d, addr, len, write);
+    uint64_t off, end;
+    PciDmaStretch *w = NULL;
+
+    if (!p || !len) {
+        return p;
+    }
+    c->mem = d->bus->mem;
+    c->ram = mem_ram_base(c->mem);
+    if (!mem_phys_to_ram(c->mem, addr, &off, &end) ||
+        off != (uint64_t)(p - c->ram)) {
+        return p;
+    }
+    /* Grow the stretch of the same window downwards, or take a slot. */
+    for (unsigned i = 0; i < PCI_DMA_STRETCHES && !w; i++) {
+        const PciDmaStretch *o = &c->s[i];
+        if (o->hi == end && o->lo > addr &&
+            o->ram_off - (o->lo - addr) == off) {
+            w = &c->s[i];
+        }
+    }
+    if (!w) {
+        w = &c->s[c->victim];
+        c->victim = (c->victim + 1) % PCI_DMA_STRETCHES;
+    }
+    *w = (PciDmaStretch){.lo = addr, .hi = end, .ram_off = off};
+    return p;
+}
+
 bool pci_dma_read_le32(PciDevice *d, uint64_t addr, uint32_t *val)
 {
     return pci_master_ok(d, "read", addr, 4) &&

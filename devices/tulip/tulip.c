@@ -38,7 +38,7 @@
  * internal loopback moves the bytes once, from the transmit buffers into
  * the receive buffers with the FCS computed on the way; other frames are
  * assembled in tx_buf first.  DMA remembers the RAM stretches it has seen
- * (tulip_dma_ptr), and the per-frame path is forced inline: as calls,
+ * (pci_dma_ptr_cached), and the per-frame path is forced inline: as calls,
  * its prologues were a tenth of the cost of a small frame.
  *
  * Not modelled: FIFO underflow/overflow, collisions and back-off, the
@@ -67,13 +67,6 @@
 #define GPT_TICK_10M_NS   204800
 #define GP_LINK_PIN       TULIP_SROM_GPR_LINK_PIN
 #define RX_BACKLOG        32 /* paced: frames queued behind the one arriving */
-#define DMA_STRETCHES     4  /* RAM stretches remembered by tulip_dma_ptr */
-
-/* Guest addresses [lo, hi), wholly RAM, from RAM offset ram_off on. */
-typedef struct DmaStretch {
-    uint64_t lo, hi;
-    uint64_t ram_off;
-} DmaStretch;
 
 struct Tulip {
     PciDevice pci; /* first: the PCI core hands it back to us */
@@ -89,10 +82,7 @@ struct Tulip {
     uint32_t mfc; /* CSR8: count and overflow bit */
     uint8_t gp_dir, gp_data;
     bool irq_level;
-    MemMap *mem; /* the bus's memory, and its RAM */
-    uint8_t *ram;
-    DmaStretch dma[DMA_STRETCHES];
-    unsigned dma_victim;
+    PciDmaCache dma; /* RAM stretches the DMA has reached */
     bool swr_active;
 
     /* CSR11 */
@@ -210,70 +200,13 @@ static void tulip_bus_error(Tulip *s, const char *what, uint32_t addr)
 }
 
 /*
- * pci_dma_ptr with a memory: descriptor and buffer transfers are most of
- * the per-frame work, and resolving each through the bus costs more than
- * moving a descriptor.  RAM windows are disjoint and never unmapped, so a
- * range inside a stretch of RAM seen before passes exactly the checks
- * pci_dma_ptr makes (bus mastering on, wholly RAM); anything else goes
- * through pci_dma_ptr itself, which refuses and logs.
- */
-static void tulip_dma_remember(Tulip *s, uint32_t addr, const uint8_t *p)
-{
-    uint64_t off, end;
-    uint64_t ram_off = (uint64_t)(p - s->ram);
-    DmaStretch *w = NULL;
-
-    if (!mem_phys_to_ram(s->mem, addr, &off, &end) || off != ram_off) {
-        return;
-    }
-    /* Grow the stretch of the same window, or take a new slot. */
-    for (unsigned i = 0; i < DMA_STRETCHES && !w; i++) {
-        const DmaStretch *o = &s->dma[i];
-        if (o->hi == end && o->lo > addr &&
-            o->ram_off - (o->lo - addr) == off) {
-            w = &s->dma[i];
-        }
-    }
-    if (!w) {
-        w = &s->dma[s->dma_victim];
-        s->dma_victim = (s->dma_victim + 1) % DMA_STRETCHES;
-    }
-    *w = (DmaStretch){.lo = addr, .hi = end, .ram_off = off};
-}
-
-static inline uint8_t *tulip_dma_ptr(Tulip *s, uint32_t addr, size_t len,
-                                     bool write)
-{
-    uint8_t *p;
-
-    if (len && s->pci.bus &&
-        (s->pci.config[PCI_COMMAND] & PCI_COMMAND_MASTER)) {
-        for (unsigned i = 0; i < DMA_STRETCHES; i++) {
-            const DmaStretch *w = &s->dma[i];
-            if (addr >= w->lo && addr < w->hi && len <= w->hi - addr) {
-                uint64_t off = w->ram_off + (addr - w->lo);
-                if (write) {
-                    mem_ram_written(s->mem, off, len);
-                }
-                return s->ram + off;
-            }
-        }
-    }
-    p = pci_dma_ptr(&s->pci, addr, len, write);
-    if (p && len) {
-        tulip_dma_remember(s, addr, p);
-    }
-    return p;
-}
-
-/*
- * Descriptors are read and closed in place (tulip_dma_ptr: the same checks
+ * Descriptors are read and closed in place (pci_dma_ptr_cached: the same checks
  * as a copy) because these small transfers are most of the per-frame work.
  */
 G_ALWAYS_INLINE static inline bool tulip_read_desc(Tulip *s, uint32_t addr,
                                                    uint32_t d[4])
 {
-    const uint8_t *p = tulip_dma_ptr(s, addr, 16, false);
+    const uint8_t *p = pci_dma_ptr_cached(&s->pci, &s->dma, addr, 16, false);
     if (!p) {
         tulip_bus_error(s, "descriptor read", addr);
         return false;
@@ -296,7 +229,7 @@ G_ALWAYS_INLINE static inline bool tulip_close_desc(Tulip *s, uint32_t addr,
 {
     uint32_t v =
         s->csr0 & CSR0_DBO ? GUINT32_TO_BE(status) : GUINT32_TO_LE(status);
-    uint8_t *p = tulip_dma_ptr(s, addr, 4, true);
+    uint8_t *p = pci_dma_ptr_cached(&s->pci, &s->dma, addr, 4, true);
     if (!p) {
         tulip_bus_error(s, "descriptor write-back", addr);
         return false;
@@ -497,7 +430,7 @@ G_ALWAYS_INLINE static inline bool tulip_rx_fill(Tulip *s, uint32_t buf,
     }
     from_data = c->done < c->dlen ? MIN(n, c->dlen - c->done) : 0;
     if (c->one_dma || !from_data || from_data == n) {
-        p = tulip_dma_ptr(s, buf, n, true);
+        p = pci_dma_ptr_cached(&s->pci, &s->dma, buf, n, true);
         if (!p) {
             tulip_bus_error(s, "receive buffer write", buf);
             return false;
@@ -505,13 +438,14 @@ G_ALWAYS_INLINE static inline bool tulip_rx_fill(Tulip *s, uint32_t buf,
         tulip_rx_copy(c, p, n);
         return true;
     }
-    p = tulip_dma_ptr(s, buf, from_data, true);
+    p = pci_dma_ptr_cached(&s->pci, &s->dma, buf, from_data, true);
     if (!p) {
         tulip_bus_error(s, "receive buffer write", buf);
         return false;
     }
     tulip_rx_copy(c, p, from_data);
-    p = tulip_dma_ptr(s, buf + from_data, n - from_data, true);
+    p = pci_dma_ptr_cached(&s->pci, &s->dma, buf + from_data, n - from_data,
+                           true);
     if (!p) {
         tulip_bus_error(s, "receive buffer write", buf);
         return false;
@@ -927,7 +861,7 @@ G_ALWAYS_INLINE static inline bool tulip_tx_append(Tulip *s, uint32_t addr,
         s->events |= CSR5_TJT;
         return true;
     }
-    src = tulip_dma_ptr(s, addr, len, false);
+    src = pci_dma_ptr_cached(&s->pci, &s->dma, addr, len, false);
     if (!src) {
         tulip_bus_error(s, "transmit buffer read", addr);
         return false;
@@ -1691,8 +1625,6 @@ Tulip *tulip_create(PciBus *bus, int slot, Clock *clock, NetPort *peer,
         return NULL;
     }
     s->pci.opaque = s;
-    s->mem = pci_bus_mem(bus);
-    s->ram = mem_ram_base(s->mem);
     pci_set_word(&s->pci, PCI_STATUS,
                  PCI_STATUS_DEVSEL_MEDIUM | PCI_STATUS_FAST_BACK);
     pci_set_word(&s->pci, PCI_SUBSYSTEM_VENDOR_ID, cfg->subsys_vendor);

@@ -173,6 +173,52 @@ bool pci_dma_write_le32(PciDevice *d, uint64_t addr, uint32_t val);
 /* mem_dma_ptr() behind the bus-master check; NULL when either fails. */
 uint8_t *pci_dma_ptr(PciDevice *d, uint64_t addr, size_t len, bool write);
 
+/*
+ * A device's memo of the RAM stretches its DMA has reached, for paths
+ * where resolving every descriptor and buffer through pci_dma_ptr() costs
+ * more than the transfer (the NIC's per-frame work).  RAM windows are
+ * disjoint and never unmapped, so a range inside a stretch seen before
+ * passes exactly pci_dma_ptr()'s checks (bus mastering on, wholly RAM);
+ * anything else goes through pci_dma_ptr() itself, which refuses and
+ * logs.  Zero-initialised memory is an empty memo.
+ */
+#define PCI_DMA_STRETCHES 4
+
+typedef struct PciDmaStretch {
+    uint64_t lo, hi; /* guest addresses [lo, hi), wholly RAM */
+    uint64_t ram_off;
+} PciDmaStretch;
+
+typedef struct PciDmaCache {
+    PciDmaStretch s[PCI_DMA_STRETCHES];
+    unsigned victim;
+    MemMap *mem;
+    uint8_t *ram;
+} PciDmaCache;
+
+/* pci_dma_ptr(), remembering the stretch of RAM it resolved into c. */
+uint8_t *pci_dma_ptr_remember(PciDevice *d, PciDmaCache *c, uint64_t addr,
+                              size_t len, bool write);
+
+/* pci_dma_ptr() through the memo c of device d. */
+static inline uint8_t *pci_dma_ptr_cached(PciDevice *d, PciDmaCache *c,
+                                          uint64_t addr, size_t len, bool write)
+{
+    if (len && d->bus && (d->config[PCI_COMMAND] & PCI_COMMAND_MASTER)) {
+        for (unsigned i = 0; i < PCI_DMA_STRETCHES; i++) {
+            const PciDmaStretch *w = &c->s[i];
+            if (addr >= w->lo && addr < w->hi && len <= w->hi - addr) {
+                uint64_t off = w->ram_off + (addr - w->lo);
+                if (write) {
+                    mem_ram_written(c->mem, off, len);
+                }
+                return c->ram + off;
+            }
+        }
+    }
+    return pci_dma_ptr_remember(d, c, addr, len, write);
+}
+
 /* Lookup for tests and "info pci". */
 PciDevice *pci_bus_device(PciBus *b, int slot, int func);
 MemMap *pci_bus_mem(PciBus *b);

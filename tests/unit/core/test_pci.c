@@ -249,6 +249,36 @@ Test(pci, dma_ptr_needs_bus_mastering_and_ram)
     cr_assert_null(pci_dma_ptr(&d->pci, 32u << 20, 4, false), "past RAM");
 }
 
+/* The memo a NIC keeps for its per-frame DMA answers as pci_dma_ptr does:
+ * the same host memory, and the same refusals once it has seen RAM. */
+Test(pci, cached_dma_ptr_makes_the_same_checks_as_pci_dma_ptr)
+{
+    Dummy *d = plug_dummy(3);
+    PciDmaCache c = {0};
+    const uint64_t alias = 64u << 20; /* RAM offset 0 seen again, 4 KiB */
+    cr_assert(mem_map_ram(fx.mem, alias, 0, 4096, NULL));
+
+    cr_assert_null(pci_dma_ptr_cached(&d->pci, &c, 0x1000, 4, false),
+                   "no bus mastering yet");
+    cfg_write(3, 0x04, PCI_COMMAND_MASTER, 2);
+    uint8_t *p = pci_dma_ptr_cached(&d->pci, &c, 0x1000, 16, true);
+    cr_assert_eq(p, pci_dma_ptr(&d->pci, 0x1000, 16, false));
+    /* from the memo now: other addresses of the same window */
+    cr_assert_eq(pci_dma_ptr_cached(&d->pci, &c, 0x2000, 64, false),
+                 pci_dma_ptr(&d->pci, 0x2000, 64, false));
+    cr_assert_eq(pci_dma_ptr_cached(&d->pci, &c, 0x800, 16, false),
+                 pci_dma_ptr(&d->pci, 0x800, 16, false), "grown downwards");
+    cr_assert_null(pci_dma_ptr_cached(&d->pci, &c, (32u << 20) - 8, 16, true),
+                   "runs past the end of RAM");
+    cr_assert_eq(pci_dma_ptr_cached(&d->pci, &c, alias + 16, 16, false),
+                 mem_ram_base(fx.mem) + 16, "the alias window");
+    cr_assert_null(pci_dma_ptr_cached(&d->pci, &c, alias + 4088, 16, false),
+                   "runs past the alias window");
+    cfg_write(3, 0x04, 0, 2);
+    cr_assert_null(pci_dma_ptr_cached(&d->pci, &c, 0x1000, 16, true),
+                   "bus mastering turned off after the memo");
+}
+
 Test(pci, status_error_bits_are_write_one_to_clear)
 {
     Dummy *d = plug_dummy(3);
