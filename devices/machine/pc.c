@@ -89,6 +89,10 @@ Pc *pc_new(const PcConfig *cfg, GError **errp)
     if (!pc->cfg.cpu_hz) {
         pc->cfg.cpu_hz = PC_DEFAULT_CPU_HZ;
     }
+    if (!pc->cfg.host_time) {
+        pc->cfg.host_time = clock_host_monotonic_ns;
+        pc->cfg.host_time_opaque = NULL;
+    }
     if (pc->cfg.ram_size < 2 * PC_HIGH_RAM) {
         g_set_error(errp, EMU_ERROR, EMU_ERROR_INVALID,
                     "guest RAM must be at least 2 MiB");
@@ -351,12 +355,7 @@ PcExit pc_run(Pc *pc, GMainContext *ctx)
             ctx = g_main_context_default();
         }
     }
-    if (pc->cfg.host_time) {
-        clock_set_host_time(pc->clock, pc->cfg.host_time,
-                            pc->cfg.host_time_opaque);
-    } else {
-        clock_set_host_time(pc->clock, clock_host_monotonic_ns, NULL);
-    }
+    clock_set_host_time(pc->clock, pc->cfg.host_time, pc->cfg.host_time_opaque);
     while (!pc_stop_wanted(pc, &why)) {
         CpuStop stop = cpu_run(pc->cpu, CLOCK_NEVER);
 
